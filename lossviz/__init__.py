@@ -1,0 +1,37 @@
+"""lossviz: gradient descent follows the gradient of the loss, not its value.
+
+The pure-JAX core (no streamlit): problems, transforms, optimizers,
+trajectories, landscapes and verdicts. Charts live in :mod:`lossviz.charts`,
+Streamlit pages in :mod:`lossviz.ui`.
+"""
+
+from lossviz.landscapes import GradientField, Landscape, Views, gradient_field, landscape, views
+from lossviz.optimizers import DEFAULT_OPTIMIZER, OPTIMIZERS, HyperParam, Preset, loss_times_gradient
+from lossviz.problems import DEFAULT_PROBLEM, PROBLEMS, Problem
+from lossviz.trajectories import Run, Trajectory, run_preset, trajectory
+from lossviz.transforms import MONOTONE_MAPS, affine, maps_for, transform
+
+__all__ = [
+    "DEFAULT_OPTIMIZER",
+    "DEFAULT_PROBLEM",
+    "MONOTONE_MAPS",
+    "OPTIMIZERS",
+    "PROBLEMS",
+    "GradientField",
+    "HyperParam",
+    "Landscape",
+    "Preset",
+    "Problem",
+    "Run",
+    "Trajectory",
+    "Views",
+    "affine",
+    "gradient_field",
+    "landscape",
+    "loss_times_gradient",
+    "maps_for",
+    "run_preset",
+    "trajectory",
+    "transform",
+    "views",
+]

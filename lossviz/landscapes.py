@@ -1,0 +1,135 @@
+"""Loss landscapes and gradient fields on a regular grid.
+
+Convention (the one images and ``contourpy`` use): ``values[i, j]`` is the
+loss at ``(w1[j], w2[i])``: rows follow ``w2``, columns follow ``w1``.
+
+>>> from lossviz.problems import PROBLEMS
+>>> p = PROBLEMS["quadratic"]
+>>> ls = landscape(p.loss, p.bounds, resolution=5)
+>>> ls.values.shape
+(5, 5)
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from lossviz.problems import PROBLEMS, Bounds
+from lossviz.transforms import transform
+
+Loss = Callable[[jax.Array], jax.Array]
+
+
+class Landscape(NamedTuple):
+    """``w1 (R,)``, ``w2 (R,)``, ``values (R, R)`` with ``values[i, j] = L(w1[j], w2[i])``."""
+
+    w1: np.ndarray
+    w2: np.ndarray
+    values: np.ndarray
+
+
+class GradientField(NamedTuple):
+    """``w1 (R,)``, ``w2 (R,)``, ``grad (R, R, 2)`` with ``grad[i, j] = ∇L(w1[j], w2[i])``."""
+
+    w1: np.ndarray
+    w2: np.ndarray
+    grad: np.ndarray
+
+
+def grid_axes(bounds: Bounds, resolution: int) -> tuple[np.ndarray, np.ndarray]:
+    """``resolution`` evenly spaced points along each axis, ends included (float32)."""
+    if resolution < 2:
+        raise ValueError(f"resolution must be >= 2, got {resolution}")
+    (lo1, hi1), (lo2, hi2) = bounds
+    return (
+        np.linspace(lo1, hi1, resolution, dtype=np.float32),
+        np.linspace(lo2, hi2, resolution, dtype=np.float32),
+    )
+
+
+def _on_grid(fn: Callable[[jax.Array], jax.Array], w1: jax.Array, w2: jax.Array) -> jax.Array:
+    """``fn`` at every ``(w1[j], w2[i])``; result indexed ``[i, j, ...]``."""
+    theta = jnp.stack(jnp.meshgrid(w1, w2), axis=-1)  # (R2, R1, 2), [i, j] = (w1[j], w2[i])
+    return jax.vmap(jax.vmap(fn))(theta)
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _values(loss: Loss, w1: jax.Array, w2: jax.Array) -> jax.Array:
+    return _on_grid(loss, w1, w2)
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _grads(loss: Loss, w1: jax.Array, w2: jax.Array) -> jax.Array:
+    return _on_grid(jax.grad(loss), w1, w2)
+
+
+def landscape(loss: Loss, bounds: Bounds, resolution: int = 200) -> Landscape:
+    """Evaluates ``loss`` on a ``resolution x resolution`` grid over ``bounds``."""
+    w1, w2 = grid_axes(bounds, resolution)
+    return Landscape(w1, w2, np.asarray(_values(loss, w1, w2)))
+
+
+def gradient_field(loss: Loss, bounds: Bounds, resolution: int = 25) -> GradientField:
+    """``jax.grad(loss)`` on a ``resolution x resolution`` grid over ``bounds``."""
+    w1, w2 = grid_axes(bounds, resolution)
+    return GradientField(w1, w2, np.asarray(_grads(loss, w1, w2)))
+
+
+class Views(NamedTuple):
+    """Everything the explorer draws of ``L`` and ``L' = a g(L) + c``."""
+
+    original: Landscape
+    transformed: Landscape
+    original_field: GradientField
+    transformed_field: GradientField
+
+
+@functools.partial(jax.jit, static_argnames=("problem", "g", "resolution", "field_resolution"))
+def _views(problem: str, g: str, resolution: int, field_resolution: int, scale, shift):
+    p = PROBLEMS[problem]
+    objective = transform(p.loss, scale=scale, g=g, shift=shift)
+    w1, w2 = (jnp.asarray(a) for a in grid_axes(p.bounds, resolution))
+    f1, f2 = (jnp.asarray(a) for a in grid_axes(p.bounds, field_resolution))
+    return (
+        _on_grid(p.loss, w1, w2),
+        _on_grid(objective, w1, w2),
+        _on_grid(jax.grad(p.loss), f1, f2),
+        _on_grid(jax.grad(objective), f1, f2),
+    )
+
+
+def views(
+    problem: str,
+    *,
+    scale: float = 1.0,
+    g: str = "identity",
+    shift: float = 0.0,
+    resolution: int = 200,
+    field_resolution: int = 25,
+) -> Views:
+    """Landscapes and gradient fields of a registered problem and its transform.
+
+    One compiled function per ``(problem, g, resolutions)``; ``scale`` and
+    ``shift`` are traced, so changing them never recompiles.
+    """
+    p = PROBLEMS[problem]
+    values, tvalues, grads, tgrads = (
+        np.asarray(a)
+        for a in _views(
+            problem, g, int(resolution), int(field_resolution), np.float32(scale), np.float32(shift)
+        )
+    )
+    w1, w2 = grid_axes(p.bounds, resolution)
+    f1, f2 = grid_axes(p.bounds, field_resolution)
+    return Views(
+        Landscape(w1, w2, values),
+        Landscape(w1, w2, tvalues),
+        GradientField(f1, f2, grads),
+        GradientField(f1, f2, tgrads),
+    )

@@ -1,0 +1,191 @@
+"""Optimizer presets: every one an optax ``GradientTransformation``.
+
+Most optimizers read only the gradient. Three read the loss *value* too, and
+only for those can a constant shift of the loss change the path:
+
+* Polyak's step size (``optax.polyak_sgd`` with ``f* = 0``): the step is
+  ``(L - f*) / |grad|**2``, so ``L + c`` changes it.
+* A backtracking (Armijo) line search: it compares values, but only through
+  differences ``L(new) - L(old)``, so a shift cancels (up to rounding).
+* The forum asker's hypothesis ``step = lr * L * grad``
+  (:func:`loss_times_gradient`): the step is proportional to the value.
+
+Hyper-parameters are plain arguments of :attr:`Preset.build`, so inside a
+jitted function they may be traced values: changing them does not recompile.
+
+>>> import jax.numpy as jnp
+>>> opt = OPTIMIZERS["sgd"].build(0.1, ())
+>>> params = jnp.array([1.0, 2.0])
+>>> updates, _ = opt.update(jnp.array([1.0, 1.0]), opt.init(params), params)
+>>> [round(float(u), 3) for u in updates]
+[-0.1, -0.1]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import optax
+
+
+def scale_by_loss_value() -> optax.GradientTransformationExtraArgs:
+    """Multiplies the updates by the current loss value (``update(..., value=L)``)."""
+
+    def update_fn(updates, state, params=None, *, value, **extra_args):
+        del params, extra_args
+        return jax.tree.map(lambda u: value * u, updates), state
+
+    return optax.GradientTransformationExtraArgs(optax.init_empty_state, update_fn)
+
+
+def loss_times_gradient(learning_rate: Any) -> optax.GradientTransformationExtraArgs:
+    """The asker's hypothesis: ``new = old - learning_rate * L * grad``.
+
+    With it, a negative loss really would turn descent into ascent and a
+    shift ``L + c`` really would change the path: it is *not* how gradient
+    descent works, which is what this preset is here to show.
+    """
+    return optax.chain(scale_by_loss_value(), optax.sgd(learning_rate))
+
+
+def backtracking_descent(learning_rate: Any, decrease_factor: Any) -> optax.GradientTransformationExtraArgs:
+    """Gradient descent whose step is shrunk until Armijo's condition holds."""
+    return optax.chain(
+        optax.sgd(learning_rate),
+        optax.scale_by_backtracking_linesearch(
+            max_backtracking_steps=20,
+            decrease_factor=decrease_factor,
+            # Each search starts from 1.5x the last accepted fraction of the
+            # step -lr*grad, and never goes beyond the full step.
+            increase_factor=1.5,
+            max_learning_rate=1.0,
+        ),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class HyperParam:
+    """A continuous hyper-parameter besides the learning rate."""
+
+    name: str
+    label: str
+    default: float
+    min: float
+    max: float
+    step: float
+    help: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Preset:
+    """An optimizer the explorer offers.
+
+    Attributes:
+      name: registry key (used in URLs).
+      title: display name.
+      build: ``(learning_rate, hyper_values) -> optax transformation``;
+        ``hyper_values`` follow the order of ``hyper``.
+      hyper: the extra hyper-parameters (learning rate excluded).
+      lr: default learning rate.
+      reads_value: whether the update reads the loss value.
+      note: one sentence on how it reacts to the loss value.
+    """
+
+    name: str
+    title: str
+    build: Callable[[Any, Sequence[Any]], optax.GradientTransformationExtraArgs]
+    hyper: tuple[HyperParam, ...] = ()
+    lr: float = 0.05
+    reads_value: bool = False
+    note: str = "Reads only the gradient: a shift of the loss cannot change its path."
+
+    def defaults(self) -> tuple[float, ...]:
+        return tuple(h.default for h in self.hyper)
+
+
+_BETA = HyperParam("momentum", "momentum β", 0.9, 0.0, 0.99, 0.01, "Fraction of the previous step kept.")
+_B1 = HyperParam("b1", "β₁ (first moment)", 0.9, 0.0, 0.999, 0.001)
+_B2 = HyperParam("b2", "β₂ (second moment)", 0.999, 0.0, 0.9999, 0.0001)
+_DECAY = HyperParam("decay", "decay ρ", 0.9, 0.0, 0.999, 0.001, "Averaging of squared gradients.")
+
+
+def _with_extra_args(tx: optax.GradientTransformation) -> optax.GradientTransformationExtraArgs:
+    return optax.with_extra_args_support(tx)
+
+
+_PRESET_LIST = (
+    Preset("sgd", "SGD (plain gradient descent)", lambda lr, h: _with_extra_args(optax.sgd(lr)), lr=0.05),
+    Preset(
+        "momentum",
+        "SGD with momentum",
+        lambda lr, h: _with_extra_args(optax.sgd(lr, momentum=h[0])),
+        hyper=(_BETA,),
+        lr=0.02,
+    ),
+    Preset(
+        "nesterov",
+        "Nesterov momentum",
+        lambda lr, h: _with_extra_args(optax.sgd(lr, momentum=h[0], nesterov=True)),
+        hyper=(_BETA,),
+        lr=0.02,
+    ),
+    Preset("adagrad", "Adagrad", lambda lr, h: _with_extra_args(optax.adagrad(lr)), lr=0.5),
+    Preset(
+        "rmsprop",
+        "RMSProp",
+        lambda lr, h: _with_extra_args(optax.rmsprop(lr, decay=h[0])),
+        hyper=(_DECAY,),
+        lr=0.02,
+        note="Divides by a running RMS of the gradient: rescaling the loss barely matters, shifting it never.",
+    ),
+    Preset(
+        "adam",
+        "Adam",
+        lambda lr, h: _with_extra_args(optax.adam(lr, b1=h[0], b2=h[1])),
+        hyper=(_B1, _B2),
+        lr=0.05,
+        note="Normalises the gradient: a shift never matters, a positive scale hardly does.",
+    ),
+    Preset(
+        "lion",
+        "Lion (sign method)",
+        lambda lr, h: _with_extra_args(optax.lion(lr, b1=h[0], b2=h[1])),
+        hyper=(
+            dataclasses.replace(_B1, default=0.9),
+            dataclasses.replace(_B2, default=0.99, min=0.0, max=0.999, step=0.001),
+        ),
+        lr=0.01,
+        note="Moves by the sign of a momentum: any positive scale of the loss is invisible to it.",
+    ),
+    Preset(
+        "polyak",
+        "Polyak step size (f* = 0)",
+        lambda lr, h: optax.polyak_sgd(max_learning_rate=lr, f_min=0.0),
+        lr=0.1,
+        reads_value=True,
+        note="Step = (L − f*)/|∇L|² with f* = 0, capped by the learning rate: reads the value, so a shift changes the path.",
+    ),
+    Preset(
+        "backtracking",
+        "Backtracking (Armijo) line search",
+        lambda lr, h: backtracking_descent(lr, h[0]),
+        hyper=(HyperParam("decrease", "shrink factor", 0.8, 0.1, 0.95, 0.05, "Step multiplier per failed trial."),),
+        lr=0.1,
+        reads_value=True,
+        note="Compares L(new) with L(old): a shift cancels in the difference, so only rounding can change the path.",
+    ),
+    Preset(
+        "loss_x_grad",
+        "Hypothesis: step = lr × L × ∇L",
+        lambda lr, h: loss_times_gradient(lr),
+        lr=0.02,
+        reads_value=True,
+        note="The forum asker's guess, not a real optimizer: negative L would turn it into ascent.",
+    ),
+)
+
+OPTIMIZERS: dict[str, Preset] = {p.name: p for p in _PRESET_LIST}
+DEFAULT_OPTIMIZER = "sgd"

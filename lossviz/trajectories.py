@@ -1,0 +1,159 @@
+"""Optimizer trajectories: ``steps`` optax updates from a start point.
+
+:func:`trajectory` takes any loss and any optax optimizer (also those whose
+``update`` needs ``value=``, ``grad=`` and ``value_fn=``). :func:`run_preset` is
+the app's hot path: problem, optimizer preset and monotone map are looked up
+by name (static), every continuous setting is a traced ``float32``, so moving
+a slider never recompiles. Both share :func:`_scan`, hence give the same numbers.
+
+>>> import optax
+>>> from lossviz.problems import PROBLEMS
+>>> t = trajectory(PROBLEMS["quadratic"].loss, (1.0, 1.0), optax.sgd(0.1), steps=3)
+>>> t.params.shape, t.loss.shape, t.diverged_at
+((4, 2), (4,), None)
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from lossviz.optimizers import OPTIMIZERS
+from lossviz.problems import PROBLEMS
+from lossviz.transforms import transform
+
+Loss = Callable[[jax.Array], jax.Array]
+
+
+class Trajectory(NamedTuple):
+    """An optimizer run.
+
+    Attributes:
+      params: ``(steps + 1, 2)``; row 0 is the start, row k the params after k updates.
+      loss: ``(steps + 1,)``: the optimized loss at each row.
+      diverged_at: ``None``, or the first row whose params or loss are not finite.
+    """
+
+    params: np.ndarray
+    loss: np.ndarray
+    diverged_at: int | None
+
+
+class Run(NamedTuple):
+    """A run of the explorer: the objective it minimised and the original loss.
+
+    Attributes:
+      params: ``(steps + 1, 2)``.
+      objective: ``(steps + 1,)``: ``L'`` (what the optimizer saw).
+      loss: ``(steps + 1,)``: the original ``L`` at the same params.
+      diverged_at: ``None`` or the first row with a non-finite param or value.
+    """
+
+    params: np.ndarray
+    objective: np.ndarray
+    loss: np.ndarray
+    diverged_at: int | None
+
+
+def first_nonfinite(params: np.ndarray, *values: np.ndarray) -> int | None:
+    """Index of the first row of ``params`` (T, 2) or ``values`` (T,) that is not finite."""
+    ok = np.isfinite(params).all(axis=1)
+    for v in values:
+        ok &= np.isfinite(v)
+    bad = np.flatnonzero(~ok)
+    return int(bad[0]) if bad.size else None
+
+
+def _scan(loss: Loss, optimizer: optax.GradientTransformation, start: jax.Array, steps: int):
+    """``steps`` updates of ``optimizer`` on ``loss``; returns params (T+1, 2), values (T+1,)."""
+    optimizer = optax.with_extra_args_support(optimizer)
+    params0 = jnp.asarray(start, dtype=jnp.float32)
+    value_and_grad = jax.value_and_grad(loss)
+
+    def step(carry, _):
+        params, state = carry
+        value, grad = value_and_grad(params)
+        updates, state = optimizer.update(grad, state, params, value=value, grad=grad, value_fn=loss)
+        return (optax.apply_updates(params, updates), state), (params, value)
+
+    (final, _), (params, values) = jax.lax.scan(step, (params0, optimizer.init(params0)), length=steps)
+    params = jnp.concatenate([params, final[None]], axis=0)
+    values = jnp.concatenate([values, loss(final)[None]], axis=0)
+    return params, values
+
+
+_scan_jit = jax.jit(_scan, static_argnums=(0, 1, 3))
+
+
+def trajectory(
+    loss: Loss,
+    start: Sequence[float],
+    optimizer: optax.GradientTransformation,
+    steps: int = 100,
+) -> Trajectory:
+    """Runs ``optimizer`` on ``loss`` from ``start`` for ``steps`` updates.
+
+    Args:
+      loss: ``theta (2,) -> scalar``, pure JAX.
+      start: the initial ``(w1, w2)``.
+      optimizer: any optax transformation; value-aware ones get ``value=``,
+        ``grad=`` and ``value_fn=`` on every update.
+      steps: number of updates (>= 0).
+
+    Returns:
+      A :class:`Trajectory` with ``steps + 1`` rows (row 0 is the start).
+    """
+    if steps < 0:
+        raise ValueError(f"steps must be >= 0, got {steps}")
+    start_arr = np.asarray(start, dtype=np.float32).reshape(2)
+    params, values = _scan_jit(loss, optimizer, start_arr, int(steps))
+    params, values = np.asarray(params), np.asarray(values)
+    return Trajectory(params, values, first_nonfinite(params, values))
+
+
+@functools.partial(jax.jit, static_argnames=("problem", "optimizer", "g", "steps"))
+def _run_preset(problem: str, optimizer: str, g: str, steps: int, lr, hyper, scale, shift, start):
+    base = PROBLEMS[problem].loss
+    objective = transform(base, scale=scale, g=g, shift=shift)
+    params, values = _scan(objective, OPTIMIZERS[optimizer].build(lr, hyper), start, steps)
+    return params, values, jax.vmap(base)(params)
+
+
+def f32(x: float | Sequence[float]) -> np.ndarray:
+    """A ``float32`` array: the one argument type that never triggers a recompile."""
+    return np.asarray(x, dtype=np.float32)
+
+
+def run_preset(
+    problem: str,
+    optimizer: str,
+    *,
+    lr: float,
+    hyper: Sequence[float] = (),
+    steps: int = 100,
+    start: Sequence[float] | None = None,
+    scale: float = 1.0,
+    g: str = "identity",
+    shift: float = 0.0,
+) -> Run:
+    """Runs a registered optimizer on ``scale * g(L) + shift`` of a registered problem.
+
+    Compiles once per ``(problem, optimizer, g, steps)``; every other argument
+    is traced. ``hyper`` defaults to the preset's defaults when empty.
+    """
+    preset = OPTIMIZERS[optimizer]
+    hyper = tuple(hyper) if len(hyper) else preset.defaults()
+    if len(hyper) != len(preset.hyper):
+        raise ValueError(f"{optimizer} takes {len(preset.hyper)} hyper-parameters, got {len(hyper)}")
+    start = PROBLEMS[problem].start if start is None else start
+    params, objective, loss = _run_preset(
+        problem, optimizer, g, int(steps), f32(lr), f32(hyper), f32(scale), f32(shift), f32(start)
+    )
+    params, objective, loss = np.asarray(params), np.asarray(objective), np.asarray(loss)
+    return Run(params, objective, loss, first_nonfinite(params, objective, loss))
