@@ -1,0 +1,151 @@
+"""Validated settings of the explorer, from widgets or from a shared link.
+
+Everything that enters from outside goes through :func:`validate`: a value that
+is missing, unparsable, not finite, out of range or unknown falls back to its
+default, and a message says so. Nothing is ever ``eval``'d: numbers go through
+``float``/``int`` only.
+
+>>> s, notes = validate({"problem": "rosenbrock", "lr": "abc", "c": "-6.2832"})
+>>> s.problem, s.lr, s.shift
+('rosenbrock', 0.05, -6.2832)
+>>> notes["lr"]
+"lr='abc' is not a number; using 0.05."
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from lossviz.optimizers import DEFAULT_OPTIMIZER, OPTIMIZERS
+from lossviz.problems import DEFAULT_PROBLEM, PROBLEMS
+from lossviz.transforms import maps_for
+
+# A log-scale grid (1-2-5 per decade) for the learning rate slider.
+LR_CHOICES: tuple[float, ...] = tuple(
+    float(f"{m}e{e}") for e in range(-4, 1) for m in (1, 2, 5)
+) + (10.0,)
+DEFAULT_LR = 0.05
+STEPS_RANGE = (10, 1000)
+DEFAULT_STEPS = 200
+SCALE_RANGE = (-10.0, 10.0)
+SHIFT_RANGE = (-1000.0, 1000.0)
+
+# URL parameter names: the page binds each widget to one of these keys.
+PROBLEM, OPTIMIZER, LR, STEPS, X0, Y0, SCALE, G, SHIFT, STEP = (
+    "problem", "opt", "lr", "steps", "x0", "y0", "a", "g", "c", "step",
+)
+HYPER_KEYS: tuple[str, ...] = tuple(
+    dict.fromkeys(h.name for preset in OPTIMIZERS.values() for h in preset.hyper)
+)
+KEYS: tuple[str, ...] = (PROBLEM, OPTIMIZER, LR, STEPS, X0, Y0, SCALE, G, SHIFT, STEP, *HYPER_KEYS)
+
+
+@dataclasses.dataclass(frozen=True)
+class ExplorerSettings:
+    """What the explorer computes and draws.
+
+    Attributes:
+      problem, optimizer, g: registry names.
+      lr: learning rate (one of ``LR_CHOICES``).
+      hyper: the optimizer's extra hyper-parameters, in its preset's order.
+      steps: number of updates.
+      start: start point, inside the problem's bounds.
+      scale, shift: ``a`` and ``c`` of ``L' = a g(L) + c``.
+      step: the playback step, ``0 <= step <= steps``.
+    """
+
+    problem: str = DEFAULT_PROBLEM
+    optimizer: str = DEFAULT_OPTIMIZER
+    lr: float = DEFAULT_LR
+    hyper: tuple[float, ...] = OPTIMIZERS[DEFAULT_OPTIMIZER].defaults()
+    steps: int = DEFAULT_STEPS
+    start: tuple[float, float] = PROBLEMS[DEFAULT_PROBLEM].start
+    scale: float = 1.0
+    g: str = "identity"
+    shift: float = 0.0
+    step: int = DEFAULT_STEPS
+
+
+def _first(value: Any) -> Any:
+    # Query parameters may repeat (?a=1&a=2): the first one counts.
+    if isinstance(value, (list, tuple)):
+        return value[0] if value else None
+    return value
+
+
+def _number(key: str, value: Any, default: float, lo: float, hi: float, notes: dict[str, str]) -> float:
+    raw = _first(value)
+    if raw is None or raw == "":
+        return default
+    try:
+        x = float(raw)  # float() parses numbers only: never eval.
+    except (TypeError, ValueError, OverflowError):
+        notes[key] = f"{key}={raw!r} is not a number; using {default:g}."
+        return default
+    if not math.isfinite(x):
+        notes[key] = f"{key}={raw!r} is not finite; using {default:g}."
+        return default
+    if not lo <= x <= hi:
+        notes[key] = f"{key}={raw!r} is outside [{lo:g}, {hi:g}]; using {default:g}."
+        return default
+    return x
+
+
+def _choice(key: str, value: Any, default: str, choices: list[str], notes: dict[str, str]) -> str:
+    raw = _first(value)
+    if raw is None or raw == "":
+        return default
+    if raw not in choices:
+        shown = str(raw)[:40]
+        notes[key] = f"{key}={shown!r} is not one of {', '.join(choices)}; using {default}."
+        return default
+    return str(raw)
+
+
+def _lr(value: Any, notes: dict[str, str]) -> float:
+    x = _number(LR, value, DEFAULT_LR, LR_CHOICES[0], LR_CHOICES[-1], notes)
+    # Snap to the slider's grid (the nearest choice in log space).
+    return min(LR_CHOICES, key=lambda c: abs(math.log(c) - math.log(x)))
+
+
+def validate(raw: Mapping[str, Any]) -> tuple[ExplorerSettings, dict[str, str]]:
+    """Parses and checks raw settings (strings from a URL or widget values).
+
+    Returns:
+      The settings, every invalid entry replaced by its default, and a message
+      per rejected key. Unknown keys are not an error here (see
+      :func:`unknown_keys`).
+    """
+    notes: dict[str, str] = {}
+    problem = _choice(PROBLEM, raw.get(PROBLEM), DEFAULT_PROBLEM, list(PROBLEMS), notes)
+    optimizer = _choice(OPTIMIZER, raw.get(OPTIMIZER), DEFAULT_OPTIMIZER, list(OPTIMIZERS), notes)
+    p, preset = PROBLEMS[problem], OPTIMIZERS[optimizer]
+    hyper = tuple(_number(h.name, raw.get(h.name), h.default, h.min, h.max, notes) for h in preset.hyper)
+    steps = int(_number(STEPS, raw.get(STEPS), DEFAULT_STEPS, *STEPS_RANGE, notes))
+    (lo1, hi1), (lo2, hi2) = p.bounds
+    start = (
+        _number(X0, raw.get(X0), p.start[0], lo1, hi1, notes),
+        _number(Y0, raw.get(Y0), p.start[1], lo2, hi2, notes),
+    )
+    step = int(_number(STEP, raw.get(STEP), steps, 0, steps, notes))
+    settings = ExplorerSettings(
+        problem=problem,
+        optimizer=optimizer,
+        lr=_lr(raw.get(LR), notes),
+        hyper=hyper,
+        steps=steps,
+        start=start,
+        scale=_number(SCALE, raw.get(SCALE), 1.0, *SCALE_RANGE, notes),
+        g=_choice(G, raw.get(G), "identity", maps_for(p.lower_bound), notes),
+        shift=_number(SHIFT, raw.get(SHIFT), 0.0, *SHIFT_RANGE, notes),
+        step=step,
+    )
+    return settings, notes
+
+
+def unknown_keys(raw: Mapping[str, Any], known: tuple[str, ...] = KEYS) -> dict[str, str]:
+    """A message per query parameter the explorer does not know."""
+    return {k: f"Unknown parameter {str(k)[:40]!r} ignored." for k in raw if k not in known}
