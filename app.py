@@ -1,0 +1,9 @@
+"""lossviz: run with `streamlit run app.py`."""
+
+import streamlit as st
+
+from lossviz.ui import explorer
+
+st.set_page_config(page_title="lossviz", page_icon="📉", layout="wide")
+page = st.navigation([st.Page(explorer.main, title="Explorer", icon="🗺️", url_path="explorer", default=True)])
+page.run()

@@ -1,0 +1,86 @@
+"""Cached engine calls for the pages: primitives in, numpy/pandas out.
+
+``st.cache_data`` cannot hash ``jax.Array`` arguments, so every wrapper takes
+plain floats, ints, strings and tuples. The caches are bounded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from lossviz import verdicts
+from lossviz.landscapes import Views, views
+from lossviz.optimizers import OPTIMIZERS
+from lossviz.transforms import apply_to_values
+from lossviz.trajectories import Run, run_preset
+
+RESOLUTION = 200
+FIELD_RESOLUTION = 25
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def landscape_views(problem: str, scale: float, g: str, shift: float) -> Views:
+    """Landscapes and gradient fields of ``L`` and ``L' = a g(L) + c``."""
+    return views(
+        problem, scale=scale, g=g, shift=shift, resolution=RESOLUTION, field_resolution=FIELD_RESOLUTION
+    )
+
+
+def transformed_values(values: np.ndarray, scale: float, g: str, shift: float) -> np.ndarray:
+    """``a g(L) + c`` of loss values (numpy in, numpy out)."""
+    with np.errstate(all="ignore"):
+        return np.asarray(apply_to_values(np.asarray(values, np.float32), scale, g, shift))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def run_pair(
+    problem: str,
+    optimizer: str,
+    lr: float,
+    hyper: tuple[float, ...],
+    steps: int,
+    start: tuple[float, float],
+    scale: float,
+    g: str,
+    shift: float,
+) -> tuple[Run, Run, np.ndarray]:
+    """The original run (on ``L``), the transformed run (on ``L'``) and ``L'`` along the original path."""
+    common = dict(lr=lr, hyper=hyper, steps=steps, start=start)
+    original = run_preset(problem, optimizer, **common)
+    transformed = run_preset(problem, optimizer, scale=scale, g=g, shift=shift, **common)
+    return original, transformed, transformed_values(original.loss, scale, g, shift)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def all_optimizers(
+    problem: str,
+    lr: float,
+    steps: int,
+    start: tuple[float, float],
+    scale: float,
+    g: str,
+    shift: float,
+    tolerance: float,
+) -> pd.DataFrame:
+    """For every optimizer preset (default hyper-parameters): does the transform change its path?"""
+    rows = []
+    for name, preset in OPTIMIZERS.items():
+        original, transformed, _ = run_pair(
+            problem, name, lr, preset.defaults(), steps, start, scale, g, shift
+        )
+        v = verdicts.compare(original, transformed, tolerance)
+        rows.append(
+            {
+                "optimizer": preset.title,
+                "reads the value": "yes" if preset.reads_value else "no",
+                "verdict": verdicts.KIND_LABELS[v.kind],
+                "max_dtheta": v.max_dtheta,
+                "first difference at step": v.first_difference,
+                "final L (original)": v.loss_end_original,
+                "final L (transformed)": v.loss_end_transformed,
+                "kind": v.kind,
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,107 @@
+"""Validation of everything that enters the explorer from a URL or a widget."""
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lossviz import settings
+from lossviz.optimizers import OPTIMIZERS
+from lossviz.problems import PROBLEMS
+from lossviz.settings import ExplorerSettings, validate
+
+
+def test_defaults_without_input():
+    s, notes = validate({})
+    assert s == ExplorerSettings()
+    assert notes == {}
+
+
+def test_a_shared_link_is_read_back_exactly():
+    raw = {
+        "problem": "rosenbrock", "opt": "adam", "lr": "0.02", "steps": "300", "x0": "-1.2", "y0": "2.5",
+        "a": "-1", "g": "log1p", "c": "-6.2832", "step": "17", "b1": "0.8", "b2": "0.99",
+    }
+    s, notes = validate(raw)
+    assert notes == {}
+    assert s == ExplorerSettings(
+        problem="rosenbrock", optimizer="adam", lr=0.02, hyper=(0.8, 0.99), steps=300,
+        start=(-1.2, 2.5), scale=-1.0, g="log1p", shift=-6.2832, step=17,
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "fragment"),
+    [
+        ("lr", "abc", "not a number"),
+        ("lr", "nan", "not finite"),
+        ("lr", "1e999", "not finite"),
+        ("lr", "100", "outside"),
+        ("lr", "-0.1", "outside"),
+        ("c", "inf", "not finite"),
+        ("c", "1e6", "outside"),
+        ("a", "__import__('os').system('echo pwned')", "not a number"),
+        ("steps", "0", "outside"),
+        ("steps", "1e9", "outside"),
+        ("x0", "99", "outside"),
+        ("y0", "-inf", "not finite"),
+        ("problem", "<script>alert(1)</script>", "not one of"),
+        ("opt", "../../etc/passwd", "not one of"),
+        ("g", "exp", "not one of"),
+        ("step", "-1", "outside"),
+    ],
+)
+def test_bad_values_fall_back_with_a_message(key, value, fragment):
+    s, notes = validate({key: value})
+    assert fragment in notes[key]
+    assert s == ExplorerSettings()
+
+
+def test_problem_dependent_checks():
+    # sqrt is not defined for a loss that is unbounded below.
+    s, notes = validate({"problem": "saddle", "g": "sqrt"})
+    assert s.g == "identity" and "g" in notes
+    # the start must lie inside the problem's window, checked with that problem's bounds.
+    s, notes = validate({"problem": "rosenbrock", "x0": "4.0"})
+    assert s.start == PROBLEMS["rosenbrock"].start and "x0" in notes
+    # the playback step cannot pass the number of steps.
+    s, notes = validate({"steps": "50", "step": "60"})
+    assert s.step == 50 and "step" in notes
+
+
+def test_hyper_parameters_follow_the_chosen_optimizer():
+    s, notes = validate({"opt": "momentum", "momentum": "0.5"})
+    assert s.hyper == (0.5,) and notes == {}
+    s, notes = validate({"opt": "momentum", "momentum": "1.5"})
+    assert s.hyper == (OPTIMIZERS["momentum"].hyper[0].default,) and "momentum" in notes
+
+
+def test_repeated_parameters_take_the_first():
+    s, _ = validate({"lr": ["0.1", "0.2"]})
+    assert s.lr == 0.1
+
+
+def test_unknown_keys_are_reported():
+    assert set(settings.unknown_keys({"lr": "0.1", "evil": "1", "x" * 500: "2"})) == {"evil", "x" * 500}
+
+
+@given(st.floats(min_value=1e-4, max_value=10.0))
+def test_lr_snaps_to_the_log_grid(lr):
+    s, notes = validate({"lr": repr(lr)})
+    assert notes == {}
+    assert s.lr in settings.LR_CHOICES
+    # the nearest choice in log space: no other choice is closer.
+    assert all(abs(math.log(s.lr / lr)) <= abs(math.log(c / lr)) + 1e-12 for c in settings.LR_CHOICES)
+
+
+@given(st.dictionaries(st.sampled_from(settings.KEYS + ("junk",)), st.text(max_size=30), max_size=8))
+def test_any_text_gives_valid_settings(raw):
+    s, notes = validate(raw)
+    assert s.problem in PROBLEMS and s.optimizer in OPTIMIZERS
+    assert s.lr in settings.LR_CHOICES
+    assert len(s.hyper) == len(OPTIMIZERS[s.optimizer].hyper)
+    (lo1, hi1), (lo2, hi2) = PROBLEMS[s.problem].bounds
+    assert lo1 <= s.start[0] <= hi1 and lo2 <= s.start[1] <= hi2
+    assert 0 <= s.step <= s.steps
+    assert all(math.isfinite(x) for x in (s.lr, s.scale, s.shift, *s.hyper, *s.start))

@@ -1,0 +1,91 @@
+"""Verdicts on real runs of the engine and on hand-made runs."""
+
+import math
+
+import numpy as np
+import pytest
+
+from lossviz import verdicts
+from lossviz.trajectories import Run, run_preset
+
+
+def _run(params, loss, diverged_at=None):
+    params = np.asarray(params, dtype=np.float32)
+    loss = np.asarray(loss, dtype=np.float32)
+    return Run(params, loss, loss, diverged_at)
+
+
+def test_shift_is_identical_bit_for_bit():
+    a = run_preset("linear_regression", "sgd", lr=0.05, steps=200)
+    b = run_preset("linear_regression", "sgd", lr=0.05, steps=200, shift=-2 * math.pi)
+    v = verdicts.compare(a, b)
+    assert v.kind == verdicts.IDENTICAL
+    assert v.max_dtheta == 0.0 and v.first_difference is None
+    assert "bit for bit" in verdicts.describe(v)
+
+
+def test_negation_is_ascent_with_numbers():
+    a = run_preset("linear_regression", "adam", lr=0.05, steps=200)
+    b = run_preset("linear_regression", "adam", lr=0.05, steps=200, scale=-1.0)
+    v = verdicts.compare(a, b)
+    assert v.kind == verdicts.ASCENT
+    assert v.loss_end_transformed > v.loss_start > v.loss_end_original
+    text = verdicts.describe(v)
+    assert f"{v.loss_start:.4g}" in text and f"{v.loss_end_transformed:.4g}" in text
+
+
+def test_monotone_map_reaches_the_same_minimiser_by_another_path():
+    a = run_preset("linear_regression", "sgd", lr=0.05, steps=400)
+    b = run_preset("linear_regression", "sgd", lr=0.05, steps=400, g="log1p")
+    v = verdicts.compare(a, b, tolerance=1e-2)
+    assert v.kind == verdicts.SAME_END
+    assert v.max_dtheta > 1e-2
+
+
+def test_polyak_under_a_shift_takes_another_path():
+    a = run_preset("quadratic", "polyak", lr=0.1, steps=200)
+    b = run_preset("quadratic", "polyak", lr=0.1, steps=200, shift=-2 * math.pi)
+    v = verdicts.compare(a, b)
+    assert v.kind in (verdicts.DIFFERENT, verdicts.ASCENT, verdicts.DIVERGED)
+    assert v.first_difference is not None and v.first_difference <= 1
+
+
+def test_divergence_is_reported_with_its_step():
+    a = run_preset("rosenbrock", "sgd", lr=0.001, steps=50)
+    b = run_preset("rosenbrock", "sgd", lr=0.001, steps=50, scale=10.0)
+    v = verdicts.compare(a, b)
+    assert b.diverged_at is not None
+    assert v.kind in (verdicts.DIVERGED, verdicts.ASCENT)
+    assert v.diverged_transformed == b.diverged_at
+    assert str(b.diverged_at) in verdicts.describe(v)
+    assert math.isinf(v.max_dtheta)
+
+
+@pytest.mark.parametrize(
+    ("second", "kind"),
+    [
+        ([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]], verdicts.IDENTICAL),
+        ([[0.0, 0.0], [1.0, 1.0005], [2.0, 2.0]], verdicts.SAME_PATH),
+        ([[0.0, 0.0], [0.5, 1.5], [2.0, 2.0]], verdicts.SAME_END),
+        ([[0.0, 0.0], [0.5, 1.5], [3.0, 1.0]], verdicts.DIFFERENT),
+    ],
+)
+def test_kinds_on_hand_made_runs(second, kind):
+    first = _run([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]], [3.0, 2.0, 1.0])
+    other = _run(second, [3.0, 2.0, 1.0])
+    assert verdicts.compare(first, other, tolerance=1e-3).kind == kind
+
+
+def test_nan_rows_count_as_equal_when_both_runs_diverge_together():
+    a = _run([[0.0, 0.0], [np.nan, np.nan]], [1.0, np.nan], diverged_at=1)
+    b = _run([[0.0, 0.0], [np.nan, np.nan]], [-5.0, np.nan], diverged_at=1)
+    v = verdicts.compare(a, b)
+    assert v.kind == verdicts.IDENTICAL
+    assert "diverged at step 1" in verdicts.describe(v)
+
+
+def test_every_kind_has_words():
+    assert set(verdicts.KIND_LABELS) == {
+        verdicts.IDENTICAL, verdicts.SAME_PATH, verdicts.SAME_END,
+        verdicts.ASCENT, verdicts.DIVERGED, verdicts.DIFFERENT,
+    }
