@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import optax
 
 
@@ -52,18 +53,28 @@ def loss_times_gradient(learning_rate: Any) -> optax.GradientTransformationExtra
 
 
 def backtracking_descent(learning_rate: Any, decrease_factor: Any) -> optax.GradientTransformationExtraArgs:
-    """Gradient descent whose step is shrunk until Armijo's condition holds."""
-    return optax.chain(
-        optax.sgd(learning_rate),
-        optax.scale_by_backtracking_linesearch(
-            max_backtracking_steps=20,
-            decrease_factor=decrease_factor,
-            # Each search starts from 1.5x the last accepted fraction of the
-            # step -lr*grad, and never goes beyond the full step.
-            increase_factor=1.5,
-            max_learning_rate=1.0,
-        ),
+    """Gradient descent whose step is shrunk until Armijo's condition holds.
+
+    Each search tries steps ``-s * grad`` from ``s = min(1.5 * last accepted s,
+    learning_rate)`` down (the first one from ``learning_rate``). The search
+    scales ``-grad`` itself rather than fractions of ``-learning_rate * grad``
+    (the same steps): multiplying the gradient by a constant learning rate lets
+    XLA reassociate the products, so :func:`~lossviz.trajectories.trajectory`
+    and :func:`~lossviz.trajectories.run_preset` (traced learning rate) would
+    differ in the last bit.
+    """
+    search = optax.scale_by_backtracking_linesearch(
+        max_backtracking_steps=20,
+        decrease_factor=decrease_factor,
+        increase_factor=1.5,
+        max_learning_rate=learning_rate,
     )
+
+    def init_fn(params):
+        state = search.init(params)
+        return state._replace(learning_rate=jnp.asarray(learning_rate, dtype=state.learning_rate.dtype))
+
+    return optax.chain(optax.sgd(1.0), optax.GradientTransformationExtraArgs(init_fn, search.update))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,6 +97,7 @@ class Preset:
     Attributes:
       name: registry key (used in URLs).
       title: display name.
+      label: short name for the selector and for shared links.
       build: ``(learning_rate, hyper_values) -> optax transformation``;
         ``hyper_values`` follow the order of ``hyper``.
       hyper: the extra hyper-parameters (learning rate excluded).
@@ -96,6 +108,7 @@ class Preset:
 
     name: str
     title: str
+    label: str
     build: Callable[[Any, Sequence[Any]], optax.GradientTransformationExtraArgs]
     hyper: tuple[HyperParam, ...] = ()
     lr: float = 0.05
@@ -117,10 +130,14 @@ def _with_extra_args(tx: optax.GradientTransformation) -> optax.GradientTransfor
 
 
 _PRESET_LIST = (
-    Preset("sgd", "SGD (plain gradient descent)", lambda lr, h: _with_extra_args(optax.sgd(lr)), lr=0.05),
+    Preset(
+        "sgd",
+        "SGD (plain gradient descent)",
+        "SGD", lambda lr, h: _with_extra_args(optax.sgd(lr)), lr=0.05),
     Preset(
         "momentum",
         "SGD with momentum",
+        "Momentum",
         lambda lr, h: _with_extra_args(optax.sgd(lr, momentum=h[0])),
         hyper=(_BETA,),
         lr=0.02,
@@ -128,13 +145,18 @@ _PRESET_LIST = (
     Preset(
         "nesterov",
         "Nesterov momentum",
+        "Nesterov",
         lambda lr, h: _with_extra_args(optax.sgd(lr, momentum=h[0], nesterov=True)),
         hyper=(_BETA,),
         lr=0.02,
     ),
-    Preset("adagrad", "Adagrad", lambda lr, h: _with_extra_args(optax.adagrad(lr)), lr=0.5),
+    Preset(
+        "adagrad",
+        "Adagrad",
+        "Adagrad", lambda lr, h: _with_extra_args(optax.adagrad(lr)), lr=0.5),
     Preset(
         "rmsprop",
+        "RMSProp",
         "RMSProp",
         lambda lr, h: _with_extra_args(optax.rmsprop(lr, decay=h[0])),
         hyper=(_DECAY,),
@@ -144,6 +166,7 @@ _PRESET_LIST = (
     Preset(
         "adam",
         "Adam",
+        "Adam",
         lambda lr, h: _with_extra_args(optax.adam(lr, b1=h[0], b2=h[1])),
         hyper=(_B1, _B2),
         lr=0.05,
@@ -152,6 +175,7 @@ _PRESET_LIST = (
     Preset(
         "lion",
         "Lion (sign method)",
+        "Lion",
         lambda lr, h: _with_extra_args(optax.lion(lr, b1=h[0], b2=h[1])),
         hyper=(
             dataclasses.replace(_B1, default=0.9),
@@ -163,6 +187,7 @@ _PRESET_LIST = (
     Preset(
         "polyak",
         "Polyak step size (f* = 0)",
+        "Polyak",
         lambda lr, h: optax.polyak_sgd(max_learning_rate=lr, f_min=0.0),
         lr=0.1,
         reads_value=True,
@@ -171,6 +196,7 @@ _PRESET_LIST = (
     Preset(
         "backtracking",
         "Backtracking (Armijo) line search",
+        "Line search",
         lambda lr, h: backtracking_descent(lr, h[0]),
         hyper=(HyperParam("decrease", "shrink factor", 0.8, 0.1, 0.95, 0.05, "Step multiplier per failed trial."),),
         lr=0.1,
@@ -180,6 +206,7 @@ _PRESET_LIST = (
     Preset(
         "loss_x_grad",
         "Hypothesis: step = lr × L × ∇L",
+        "Loss × grad",
         lambda lr, h: loss_times_gradient(lr),
         lr=0.02,
         reads_value=True,

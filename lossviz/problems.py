@@ -30,7 +30,7 @@ class Problem:
 
     Attributes:
       name: registry key (also used in URLs).
-      title: human-readable name.
+      title: human-readable name (also what a shared link carries).
       loss: ``theta (2,) -> scalar``, pure JAX.
       bounds: ``((w1_min, w1_max), (w2_min, w2_max))`` of the plotted window.
       start: default start point of the optimizers.
@@ -158,7 +158,7 @@ def rastrigin_loss(theta: jax.Array) -> jax.Array:
 _PROBLEM_LIST = (
     Problem(
         name="linear_regression",
-        title="Linear regression (MSE)",
+        title="Linear regression",
         loss=linear_regression_loss,
         bounds=((-1.5, 4.5), (-3.5, 2.5)),
         start=(-1.0, 2.0),
@@ -168,7 +168,7 @@ _PROBLEM_LIST = (
     ),
     Problem(
         name="logistic_regression",
-        title="Logistic regression (cross-entropy)",
+        title="Logistic regression",
         loss=logistic_regression_loss,
         bounds=((-3.0, 4.0), (-3.5, 3.5)),
         start=(-2.5, 3.0),
@@ -221,7 +221,7 @@ _PROBLEM_LIST = (
     ),
     Problem(
         name="saddle",
-        title="Saddle (unbounded below)",
+        title="Saddle",
         loss=saddle_loss,
         bounds=((-2.0, 2.0), (-2.0, 2.0)),
         start=(-1.8, 0.05),

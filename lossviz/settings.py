@@ -5,7 +5,7 @@ is missing, unparsable, not finite, out of range or unknown falls back to its
 default, and a message says so. Nothing is ever ``eval``'d: numbers go through
 ``float``/``int`` only.
 
->>> s, notes = validate({"problem": "rosenbrock", "lr": "abc", "c": "-6.2832"})
+>>> s, notes = validate({"problem": "Rosenbrock", "lr": "abc", "c": "-6.2832"})
 >>> s.problem, s.lr, s.shift
 ('rosenbrock', 0.05, -6.2832)
 >>> notes["lr"]
@@ -21,7 +21,7 @@ from typing import Any
 
 from lossviz.optimizers import DEFAULT_OPTIMIZER, OPTIMIZERS
 from lossviz.problems import DEFAULT_PROBLEM, PROBLEMS
-from lossviz.transforms import maps_for
+from lossviz.transforms import MONOTONE_MAPS, maps_for
 
 # A log-scale grid (1-2-5 per decade) for the learning rate slider.
 LR_CHOICES: tuple[float, ...] = tuple(
@@ -94,15 +94,36 @@ def _number(key: str, value: Any, default: float, lo: float, hi: float, notes: d
     return x
 
 
-def _choice(key: str, value: Any, default: str, choices: list[str], notes: dict[str, str]) -> str:
+def _choice(key: str, value: Any, default: str, labels: Mapping[str, str], notes: dict[str, str]) -> str:
+    """Maps a label (what widgets show and links carry) to its registry name."""
     raw = _first(value)
     if raw is None or raw == "":
         return default
-    if raw not in choices:
+    if raw not in labels:
         shown = str(raw)[:40]
-        notes[key] = f"{key}={shown!r} is not one of {', '.join(choices)}; using {default}."
+        default_label = next(label for label, name in labels.items() if name == default)
+        notes[key] = f"{key}={shown!r} is not one of {', '.join(labels)}; using {default_label}."
         return default
-    return str(raw)
+    return labels[raw]
+
+
+# Widgets show (and links carry) these labels; the engine uses registry names.
+PROBLEM_LABELS: dict[str, str] = {p.title: name for name, p in PROBLEMS.items()}
+OPTIMIZER_LABELS: dict[str, str] = {p.label: name for name, p in OPTIMIZERS.items()}
+
+
+def map_labels(names: list[str]) -> dict[str, str]:
+    """Labels of the given monotone maps, keyed by label."""
+    return {MONOTONE_MAPS[n].label: n for n in names}
+
+
+def label_of(key: str, name: str) -> str:
+    """The widget label of a registry name for the choice parameter ``key``."""
+    if key == PROBLEM:
+        return PROBLEMS[name].title
+    if key == OPTIMIZER:
+        return OPTIMIZERS[name].label
+    return MONOTONE_MAPS[name].label
 
 
 def _lr(value: Any, notes: dict[str, str]) -> float:
@@ -114,14 +135,17 @@ def _lr(value: Any, notes: dict[str, str]) -> float:
 def validate(raw: Mapping[str, Any]) -> tuple[ExplorerSettings, dict[str, str]]:
     """Parses and checks raw settings (strings from a URL or widget values).
 
+    Choices (problem, optimizer, g) come as their labels, e.g. ``"Rosenbrock"``,
+    ``"Adam"``, ``"log(1 + L)"``: what the widgets show and a link carries.
+
     Returns:
       The settings, every invalid entry replaced by its default, and a message
       per rejected key. Unknown keys are not an error here (see
       :func:`unknown_keys`).
     """
     notes: dict[str, str] = {}
-    problem = _choice(PROBLEM, raw.get(PROBLEM), DEFAULT_PROBLEM, list(PROBLEMS), notes)
-    optimizer = _choice(OPTIMIZER, raw.get(OPTIMIZER), DEFAULT_OPTIMIZER, list(OPTIMIZERS), notes)
+    problem = _choice(PROBLEM, raw.get(PROBLEM), DEFAULT_PROBLEM, PROBLEM_LABELS, notes)
+    optimizer = _choice(OPTIMIZER, raw.get(OPTIMIZER), DEFAULT_OPTIMIZER, OPTIMIZER_LABELS, notes)
     p, preset = PROBLEMS[problem], OPTIMIZERS[optimizer]
     hyper = tuple(_number(h.name, raw.get(h.name), h.default, h.min, h.max, notes) for h in preset.hyper)
     steps = int(_number(STEPS, raw.get(STEPS), DEFAULT_STEPS, *STEPS_RANGE, notes))
@@ -139,7 +163,7 @@ def validate(raw: Mapping[str, Any]) -> tuple[ExplorerSettings, dict[str, str]]:
         steps=steps,
         start=start,
         scale=_number(SCALE, raw.get(SCALE), 1.0, *SCALE_RANGE, notes),
-        g=_choice(G, raw.get(G), "identity", maps_for(p.lower_bound), notes),
+        g=_choice(G, raw.get(G), "identity", map_labels(maps_for(p.lower_bound)), notes),
         shift=_number(SHIFT, raw.get(SHIFT), 0.0, *SHIFT_RANGE, notes),
         step=step,
     )

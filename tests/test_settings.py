@@ -20,8 +20,8 @@ def test_defaults_without_input():
 
 def test_a_shared_link_is_read_back_exactly():
     raw = {
-        "problem": "rosenbrock", "opt": "adam", "lr": "0.02", "steps": "300", "x0": "-1.2", "y0": "2.5",
-        "a": "-1", "g": "log1p", "c": "-6.2832", "step": "17", "b1": "0.8", "b2": "0.99",
+        "problem": "Rosenbrock", "opt": "Adam", "lr": "0.02", "steps": "300", "x0": "-1.2", "y0": "2.5",
+        "a": "-1", "g": "log(1 + L)", "c": "-6.2832", "step": "17", "b1": "0.8", "b2": "0.99",
     }
     s, notes = validate(raw)
     assert notes == {}
@@ -49,6 +49,7 @@ def test_a_shared_link_is_read_back_exactly():
         ("problem", "<script>alert(1)</script>", "not one of"),
         ("opt", "../../etc/passwd", "not one of"),
         ("g", "exp", "not one of"),
+        ("problem", "rosenbrock", "not one of"),  # links carry labels, as the widgets do
         ("step", "-1", "outside"),
     ],
 )
@@ -60,10 +61,10 @@ def test_bad_values_fall_back_with_a_message(key, value, fragment):
 
 def test_problem_dependent_checks():
     # sqrt is not defined for a loss that is unbounded below.
-    s, notes = validate({"problem": "saddle", "g": "sqrt"})
+    s, notes = validate({"problem": "Saddle", "g": "√L"})
     assert s.g == "identity" and "g" in notes
     # the start must lie inside the problem's window, checked with that problem's bounds.
-    s, notes = validate({"problem": "rosenbrock", "x0": "4.0"})
+    s, notes = validate({"problem": "Rosenbrock", "x0": "4.0"})
     assert s.start == PROBLEMS["rosenbrock"].start and "x0" in notes
     # the playback step cannot pass the number of steps.
     s, notes = validate({"steps": "50", "step": "60"})
@@ -71,9 +72,9 @@ def test_problem_dependent_checks():
 
 
 def test_hyper_parameters_follow_the_chosen_optimizer():
-    s, notes = validate({"opt": "momentum", "momentum": "0.5"})
+    s, notes = validate({"opt": "Momentum", "momentum": "0.5"})
     assert s.hyper == (0.5,) and notes == {}
-    s, notes = validate({"opt": "momentum", "momentum": "1.5"})
+    s, notes = validate({"opt": "Momentum", "momentum": "1.5"})
     assert s.hyper == (OPTIMIZERS["momentum"].hyper[0].default,) and "momentum" in notes
 
 

@@ -29,6 +29,7 @@ CHART_KEY = "landscape"
 _RESET = "_explorer_reset"  # widget values to restore before the next run
 _NOTICES = "_explorer_notices"  # messages to show after that rerun
 _PLAYING = "_explorer_playing"
+IDENTITY = MONOTONE_MAPS["identity"].label
 _SEEN_URL = "_explorer_seen_url"
 PLAY_FRAMES = 40  # a playback takes about this many reruns
 
@@ -43,8 +44,9 @@ def _end_step() -> int:
 def _on_problem_change() -> None:
     # A start point or map of the old problem may not fit the new one.
     _set(**{settings.X0: None, settings.Y0: None, settings.STEP: _end_step()})
-    if st.session_state.get(settings.G) not in maps_for(PROBLEMS[st.session_state[settings.PROBLEM]].lower_bound):
-        st.session_state[settings.G] = "identity"
+    name = settings.PROBLEM_LABELS.get(st.session_state.get(settings.PROBLEM), settings.DEFAULT_PROBLEM)
+    if st.session_state.get(settings.G) not in settings.map_labels(maps_for(PROBLEMS[name].lower_bound)):
+        st.session_state[settings.G] = IDENTITY
 
 
 def _on_steps_change() -> None:
@@ -99,11 +101,11 @@ def sidebar_ui() -> dict[str, Any]:
     sb = st.sidebar
     raw: dict[str, Any] = {}
     sb.header("Problem")
-    raw[settings.PROBLEM] = problem = sb.selectbox(
-        "Loss L(θ)", list(PROBLEMS), format_func=lambda n: PROBLEMS[n].title,
-        key=settings.PROBLEM, bind=BIND, on_change=_on_problem_change,
+    raw[settings.PROBLEM] = sb.selectbox(
+        "Loss L(θ)", list(settings.PROBLEM_LABELS), key=settings.PROBLEM, bind=BIND, on_change=_on_problem_change,
     )
-    p = PROBLEMS[problem if problem in PROBLEMS else settings.DEFAULT_PROBLEM]
+    p = PROBLEMS[settings.PROBLEM_LABELS.get(raw[settings.PROBLEM], settings.DEFAULT_PROBLEM)]
+    sb.caption(p.description)
     c1, c2 = sb.columns(2)
     raw[settings.X0] = c1.number_input(
         f"start {p.param_names[0]}", value=None, placeholder=f"{p.start[0]:g}", format="%.3f",
@@ -121,7 +123,7 @@ def sidebar_ui() -> dict[str, Any]:
     b2.button("−L", on_click=_set, kwargs={settings.SCALE: -1.0, settings.SHIFT: 0.0},
               help="Negate the loss: descent on −L is ascent on L.", width="stretch")
     b3.button("reset", on_click=_set,
-              kwargs={settings.SCALE: 1.0, settings.SHIFT: 0.0, settings.G: "identity"}, width="stretch")
+              kwargs={settings.SCALE: 1.0, settings.SHIFT: 0.0, settings.G: IDENTITY}, width="stretch")
     raw[settings.SHIFT] = sb.number_input(
         "shift c", value=0.0, step=0.5, format="%.4f", key=settings.SHIFT, bind=BIND,
         help=f"Any constant in [{settings.SHIFT_RANGE[0]:g}, {settings.SHIFT_RANGE[1]:g}].",
@@ -131,21 +133,21 @@ def sidebar_ui() -> dict[str, Any]:
         help="a < 0 turns descent into ascent; a = −1 is negation.",
     )
     raw[settings.G] = sb.selectbox(
-        "monotone map g", maps_for(p.lower_bound), format_func=lambda n: MONOTONE_MAPS[n].label,
-        key=settings.G, bind=BIND,
+        "monotone map g", list(settings.map_labels(maps_for(p.lower_bound))), key=settings.G, bind=BIND,
         help="Increasing maps keep the minimisers. log/√ need L ≥ 0, so they are offered only then.",
     )
 
     sb.header("Optimizer")
-    raw[settings.OPTIMIZER] = optimizer = sb.selectbox(
-        "optimizer", list(OPTIMIZERS), format_func=lambda n: OPTIMIZERS[n].title,
-        key=settings.OPTIMIZER, bind=BIND,
+    raw[settings.OPTIMIZER] = sb.selectbox(
+        "optimizer", list(settings.OPTIMIZER_LABELS), key=settings.OPTIMIZER, bind=BIND,
     )
+    preset = OPTIMIZERS[settings.OPTIMIZER_LABELS.get(raw[settings.OPTIMIZER], settings.DEFAULT_OPTIMIZER)]
+    sb.caption(preset.note)
     raw[settings.LR] = sb.select_slider(
         "learning rate (log scale)", settings.LR_CHOICES, value=settings.DEFAULT_LR,
         format_func=lambda v: f"{v:g}", key=settings.LR, bind=BIND,
     )
-    for h in OPTIMIZERS.get(optimizer, OPTIMIZERS[settings.DEFAULT_OPTIMIZER]).hyper:
+    for h in preset.hyper:
         raw[h.name] = sb.slider(h.label, h.min, h.max, h.default, h.step, key=h.name, bind=BIND, help=h.help or None)
     raw[settings.STEPS] = sb.slider(
         "steps", *settings.STEPS_RANGE, settings.DEFAULT_STEPS, 10,
@@ -165,7 +167,9 @@ def playback_ui(s: ExplorerSettings) -> int:
             st.session_state[_PLAYING] = False
     c1, c2 = st.columns([1, 8], vertical_alignment="bottom")
     c1.button("⏸ Pause" if st.session_state.get(_PLAYING) else "▶ Play", on_click=_toggle_play, width="stretch")
-    value = c2.slider("step", 0, s.steps, s.steps, 1, key=settings.STEP, bind=BIND)
+    # The default only when the state is unset: playback and callbacks set it through session state.
+    default = {} if st.session_state.get(settings.STEP) is not None else {"value": s.steps}
+    value = c2.slider("step", 0, s.steps, step=1, key=settings.STEP, bind=BIND, **default)
     return int(value) if value is not None else s.steps
 
 
@@ -195,8 +199,9 @@ def _default_of(key: str, s: ExplorerSettings, defaults: ExplorerSettings) -> An
         if h.name == key:
             return h.default
     return {
-        settings.PROBLEM: defaults.problem, settings.OPTIMIZER: defaults.optimizer, settings.LR: defaults.lr,
-        settings.STEPS: defaults.steps, settings.SCALE: 1.0, settings.G: "identity", settings.SHIFT: 0.0,
+        settings.PROBLEM: settings.label_of(settings.PROBLEM, defaults.problem),
+        settings.OPTIMIZER: settings.label_of(settings.OPTIMIZER, defaults.optimizer), settings.LR: defaults.lr,
+        settings.STEPS: defaults.steps, settings.SCALE: 1.0, settings.G: IDENTITY, settings.SHIFT: 0.0,
         settings.STEP: s.steps,
     }.get(key)
 

@@ -1,0 +1,156 @@
+"""The Explorer page run headless with Streamlit's AppTest."""
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+TIMEOUT = 180
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def _run(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def _texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+def _specs(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+
+
+def _verdict(at: AppTest) -> str:
+    boxes = _texts(at.success) + _texts(at.info) + _texts(at.error) + _texts(at.warning)
+    found = [b for b in boxes if "L′ =" in b and ":" in b]
+    assert found, boxes
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def default_app() -> AppTest:
+    return _run()
+
+
+def test_defaults_render_without_error(default_app):
+    at = default_app
+    assert not at.exception
+    assert at.title[0].value.startswith("Does gradient descent care")
+    assert "Identical, bit for bit" in _verdict(at)
+    # landscape pair, loss along the path, all-optimizers chart
+    assert len(at.get("vega_lite_chart")) == 3
+    assert len(at.dataframe) == 2  # readout + all-optimizers table
+    assert not at.warning  # no notices for a clean link
+
+
+def test_the_landscape_spec_carries_the_start_selection(default_app):
+    spec = json.dumps(_specs(default_app)[0])
+    assert '"start_click"' in spec
+    assert '"type": "image"' in spec  # the heat map is one PNG, not 40 000 rects
+
+
+def test_query_parameters_reproduce_a_view():
+    at = _run(problem="Rosenbrock", opt="Adam", lr="0.02", c="-6.2832", x0="-1.2", y0="2.5", steps="150")
+    assert not at.exception
+    assert at.selectbox(key="problem").value == "Rosenbrock"
+    assert at.selectbox(key="opt").value == "Adam"
+    assert at.select_slider(key="lr").value == 0.02
+    assert at.number_input(key="c").value == pytest.approx(-6.2832)
+    assert (at.number_input(key="x0").value, at.number_input(key="y0").value) == (-1.2, 2.5)
+    assert at.slider(key="steps").value == 150
+    assert "Identical, bit for bit" in _verdict(at)
+    assert "L′ = L − 6.283" in _verdict(at)
+    assert not at.warning
+
+
+def test_negation_is_called_ascent():
+    at = _run(a="-1", opt="Adam")
+    assert not at.exception
+    assert "Ascent" in _verdict(at)
+
+
+def test_polyak_under_a_shift_is_not_identical():
+    at = _run(opt="Polyak", c="-6.2832", problem="Ill-conditioned quadratic", lr="0.1")
+    assert "Identical" not in _verdict(at)
+    assert "Different path" in _verdict(at) or "Ascent" in _verdict(at)
+
+
+def _button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def test_transform_buttons(default_app):
+    at = default_app
+    _button(at, "c = −2π").click().run()
+    assert at.number_input(key="c").value == pytest.approx(-2 * math.pi)
+    assert "Identical, bit for bit" in _verdict(at)
+    _button(at, "−L").click().run()
+    assert at.number_input(key="a").value == -1.0
+    assert "Ascent" in _verdict(at) or "Diverged" in _verdict(at)
+    _button(at, "reset").click().run()
+    assert (at.number_input(key="a").value, at.number_input(key="c").value) == (1.0, 0.0)
+
+
+def test_a_huge_learning_rate_diverges_gracefully():
+    at = _run(problem="Rosenbrock", lr="10")
+    assert not at.exception
+    warnings = " ".join(_texts(at.warning))
+    assert "diverged at step" in warnings
+    for spec in _specs(at):
+        # json.dumps on the parsed spec: NaN or Infinity would not have parsed as JSON numbers
+        assert "NaN" not in json.dumps(spec) and "Infinity" not in json.dumps(spec)
+
+
+def test_changing_the_problem_resets_the_start_and_map():
+    at = _run(x0="3.0", g="log(1 + L)")
+    at.selectbox(key="problem").set_value("Saddle").run()
+    assert not at.exception
+    assert at.number_input(key="x0").value is None
+    assert at.selectbox(key="g").value == "L"
+
+
+def test_playback_runs_to_the_end():
+    at = _run(steps="40")
+    at.slider(key="step").set_value(0).run()
+    assert at.slider(key="step").value == 0
+    play = next(b for b in at.button if "Play" in b.label)
+    play.click().run()
+    assert not at.exception
+    assert at.slider(key="step").value == 40
+
+
+HOSTILE = [
+    {"lr": "abc"},
+    {"lr": "1e999"},
+    {"lr": "nan"},
+    {"c": "inf"},
+    {"c": "-1e30"},
+    {"a": "__import__('os').system('echo pwned')"},
+    {"problem": "<script>alert(1)</script>"},
+    {"opt": "../../etc/passwd"},
+    {"x0": "nan", "y0": "1e400"},
+    {"x0": "1000"},
+    {"problem": "Saddle", "g": "√L"},
+    {"problem": "rosenbrock"},
+    {"steps": "-5"},
+    {"steps": "99999999"},
+    {"step": "-1"},
+    {"momentum": "7", "opt": "Momentum"},
+    {"g": ""},
+    {"unknown": "1"},
+    {"lr": "0.05" * 500},
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE, ids=lambda q: ",".join(q)[:40])
+def test_hostile_query_parameters_never_raise(query):
+    at = _run(**query)
+    assert not at.exception
+    assert at.warning, "a bad parameter must produce a visible notice"
+    assert len(at.get("vega_lite_chart")) == 3
