@@ -1,0 +1,152 @@
+"""Real-browser tests: Streamlit server + Debian's Chromium driven by Playwright.
+
+These need `chromium` at /usr/bin/chromium (`.ci/run` installs it). They never run
+`playwright install`. Screenshots go to artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+CHART = "[data-testid='stVegaLiteChart']"
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    log = open(log_path, "wb")  # a file, not a pipe: a full pipe would block the server
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            if time.time() > deadline or proc.poll() is not None:
+                proc.kill()
+                log.close()
+                raise RuntimeError("streamlit did not start:\n" + log_path.read_text()) from None
+            time.sleep(0.3)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is required (apt-get install -y chromium)"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1500, "height": 1100})
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def _shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def _wait_for_charts(page, count: int = 1) -> None:
+    page.wait_for_selector(f"{CHART} canvas, {CHART} svg", timeout=120_000)
+    page.wait_for_function(
+        f"document.querySelectorAll(\"{CHART}\").length >= {count}", timeout=120_000
+    )
+
+
+def _query(page) -> dict[str, list[str]]:
+    return urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)
+
+
+def _start_w(page) -> float:
+    field = page.get_by_role("spinbutton", name="start w")
+    field.wait_for(timeout=30_000)
+    page.wait_for_function(
+        "document.querySelector('input[aria-label=\"start w\"]').value !== ''", timeout=30_000
+    )
+    return float(field.input_value())
+
+
+def test_a_shared_link_opens_that_view(server, page):
+    page.goto(f"{server}/?problem=Rosenbrock&opt=Adam&c=-6.2832")
+    _wait_for_charts(page, 3)
+    page.get_by_text("Identical, bit for bit").first.wait_for(timeout=60_000)
+    assert page.get_by_text("L′ = L − 6.283").count() >= 1
+    _shot(page, "explorer_shared_link")
+    assert _query(page)["problem"] == ["Rosenbrock"]
+
+
+def test_clicking_a_landscape_moves_the_start_and_the_link(server, page):
+    page.goto(f"{server}/")
+    _wait_for_charts(page, 3)
+    page.get_by_text("Identical, bit for bit").first.wait_for(timeout=60_000)
+    assert "x0" not in _query(page)
+    chart = page.locator(CHART).first
+    chart.scroll_into_view_if_needed()
+    box = chart.bounding_box()
+    assert box and box["width"] > 200
+    # Inside the left panel's plot area: a third of the way across the chart, near the top.
+    page.mouse.click(box["x"] + box["width"] * 0.22, box["y"] + box["height"] * 0.2)
+    page.wait_for_function("location.search.includes('x0=') && location.search.includes('y0=')", timeout=60_000)
+    query = _query(page)
+    x0, y0 = float(query["x0"][0]), float(query["y0"][0])
+    assert (x0, y0) != (-1.0, 2.0)  # not the default start any more
+    # the start input shows the clicked point
+    assert _start_w(page) == pytest.approx(x0, abs=1e-3)
+    _shot(page, "explorer_after_click")
+
+    # and the link reproduces it in a fresh page
+    page.goto(page.url)
+    _wait_for_charts(page, 3)
+    assert _start_w(page) == pytest.approx(x0, abs=1e-3)
+
+
+def test_a_hostile_link_shows_a_notice_not_a_traceback(server, page):
+    page.goto(f"{server}/?lr=abc&problem=%3Cscript%3E&x0=nan")
+    _wait_for_charts(page, 3)
+    page.get_by_text("is not a number").first.wait_for(timeout=60_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    _shot(page, "explorer_hostile_link")
