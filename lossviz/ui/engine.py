@@ -73,7 +73,7 @@ def all_optimizers(
         v = verdicts.compare(original, transformed, tolerance)
         rows.append(
             {
-                "optimizer": preset.title,
+                "optimizer": preset.label,
                 "reads the value": "yes" if preset.reads_value else "no",
                 "verdict": verdicts.KIND_LABELS[v.kind],
                 "max_dtheta": v.max_dtheta,

@@ -148,7 +148,10 @@ def sidebar_ui() -> dict[str, Any]:
         format_func=lambda v: f"{v:g}", key=settings.LR, bind=BIND,
     )
     for h in preset.hyper:
-        raw[h.name] = sb.slider(h.label, h.min, h.max, h.default, h.step, key=h.name, bind=BIND, help=h.help or None)
+        decimals = max(0, -math.floor(math.log10(h.step)))
+        raw[h.name] = sb.slider(
+            h.label, h.min, h.max, h.default, h.step, format=f"%.{decimals}f", key=h.name, bind=BIND, help=h.help or None
+        )
     raw[settings.STEPS] = sb.slider(
         "steps", *settings.STEPS_RANGE, settings.DEFAULT_STEPS, 10,
         key=settings.STEPS, bind=BIND, on_change=_on_steps_change,
