@@ -1,0 +1,654 @@
+"""Altair chart builders: plain numpy/pandas data in, Altair charts out.
+
+No JAX and no Streamlit here. Landscape colours are *rank* (histogram-
+equalised) positions of the values: adding a constant, multiplying by a
+positive number or applying an increasing ``g`` leaves the picture identical
+(only the colour-bar labels change) and negation reverses it, which is exactly
+what the app teaches. Contour lines are drawn on the same ranks, at quantiles.
+
+Long numeric columns travel packed (a comma-joined string, expanded by
+Vega-Lite ``split`` + ``flatten`` transforms): a third of the JSON of one object
+per row, which keeps an explorer view far under its 300 KB budget.
+
+>>> import numpy as np
+>>> v = np.array([[0.0, 1.0], [2.0, 3.0]])
+>>> bool((colour_positions(v - 2 * np.pi) == colour_positions(3 * v)).all())
+True
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import io
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import altair as alt
+import cmap
+import contourpy
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+Bounds = tuple[tuple[float, float], tuple[float, float]]
+
+START_SELECTION = "start_click"
+STYLE_COLOURS = {"original": "#ff9e1b", "transformed": "#ff3fa4"}
+STYLE_DASHES = {"original": [1, 0], "transformed": [6, 3]}
+QUANTITIES = ("L", "L′")
+COLOURMAP = "viridis"
+CONTOUR_LEVELS = tuple((k + 0.5) / 10 for k in range(10))
+_CONTOUR_LEVEL_SETS = (CONTOUR_LEVELS, (0.05, 0.25, 0.45, 0.55, 0.75, 0.95), (0.25, 0.75))
+COLOURBAR_TICKS = (0.0, 0.25, 0.5, 0.75, 1.0)
+_PALETTE_SIZE = 255  # palette index 0 is the transparent "no value" colour
+_ROUNDING = 1e-4  # coordinates rounded to this fraction of the window: a 20th of a pixel
+_CONTOUR_MAX_POINTS = 3000  # per panel; a very wiggly landscape (Rastrigin) gets coarser lines
+_DEVIATION_FLOOR = 1e-12  # log x-axis: bit-identical (zero) deviations are drawn at this floor
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class PathData:
+    """One optimizer trajectory to draw on a panel.
+
+    Attributes:
+      name: legend label, e.g. ``"original run"``.
+      params: ``(T, 2)`` parameters per step; drawn up to the first non-finite row.
+      style: ``"original"`` (solid) or ``"transformed"`` (dashed).
+    """
+
+    name: str
+    params: np.ndarray
+    style: str
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Panel:
+    """Everything one landscape panel draws.
+
+    Attributes:
+      title: panel title.
+      w1: ``(R,)`` and ``w2``: ``(R,)`` grid axes.
+      values: ``(R, R)`` with ``values[i, j] = f(w1[j], w2[i])``; non-finite = transparent.
+      field_w1: ``(F,)`` and ``field_w2``: ``(F,)`` axes of the coarse gradient grid.
+      field_grad: ``(F, F, 2)`` with ``field_grad[i, j] = ∇f(field_w1[j], field_w2[i])``.
+      paths: trajectories drawn on the panel.
+      start: ``(w1, w2)`` of the start point.
+      minima: known minimisers ``((w1, w2), ...)``, maybe empty.
+      current: playback markers ``((style, w1, w2), ...)``, maybe empty.
+      param_names: axis titles.
+      bounds: ``((w1_min, w1_max), (w2_min, w2_max))``.
+    """
+
+    title: str
+    w1: np.ndarray
+    w2: np.ndarray
+    values: np.ndarray
+    field_w1: np.ndarray
+    field_w2: np.ndarray
+    field_grad: np.ndarray
+    paths: tuple[PathData, ...]
+    start: tuple[float, float]
+    minima: tuple[tuple[float, float], ...]
+    current: tuple[tuple[str, float, float], ...]
+    param_names: tuple[str, str]
+    bounds: Bounds
+
+
+# --- colours ------------------------------------------------------------------
+
+
+def colour_positions(values: np.ndarray) -> np.ndarray:
+    """Rank of each value among the finite ones, in ``[0, 1]`` (ties share their mean rank).
+
+    Args:
+      values: any shape; non-finite entries give NaN.
+
+    Returns:
+      float array of the same shape.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    ok = np.isfinite(values)
+    finite = np.sort(values[ok])
+    t = np.full(values.shape, np.nan)
+    if finite.size:
+        v = values[ok]
+        mean_rank = (np.searchsorted(finite, v, "left") + np.searchsorted(finite, v, "right") - 1) / 2
+        t[ok] = mean_rank / max(finite.size - 1, 1)
+    return t
+
+
+def _palette_indices(t: np.ndarray) -> np.ndarray:
+    """Palette index ``1..255`` per colour position, ``0`` (transparent) for NaN."""
+    idx = np.zeros(t.shape, dtype=np.uint8)
+    ok = np.isfinite(t)
+    idx[ok] = 1 + np.rint(t[ok] * (_PALETTE_SIZE - 1)).astype(np.uint8)
+    return idx
+
+
+def _palette() -> np.ndarray:
+    """``(256, 4)`` uint8 RGBA: transparent, then the colour map's 255 colours."""
+    rgba = np.asarray(cmap.Colormap(COLOURMAP)(np.linspace(0.0, 1.0, _PALETTE_SIZE)))
+    return np.vstack([np.zeros((1, 4), np.uint8), np.rint(np.clip(rgba, 0, 1) * 255).astype(np.uint8)])
+
+
+def render_rgba(values: np.ndarray) -> np.ndarray:
+    """The heat-map pixels of ``values`` (R, R): ``(R, R, 4)`` uint8 RGBA, top row = largest ``w2``."""
+    return _palette()[_palette_indices(colour_positions(values))[::-1]]
+
+
+def png_data_url(t: np.ndarray) -> str:
+    """A palette PNG of colour positions ``t`` (H, W), row 0 at the top, as a ``data:`` URL."""
+    idx = np.ascontiguousarray(_palette_indices(np.atleast_2d(t)))
+    image = Image.frombytes("P", (idx.shape[1], idx.shape[0]), idx.tobytes())
+    image.putpalette(_palette()[:, :3].tobytes())
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True, transparency=0)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def format_value(v: float) -> str:
+    """Short label for a loss value (``2510``, ``0.0123``, ``−2.5e-5``, ``1e8``), with a real minus sign."""
+    if v != 0 and not 1e-3 <= abs(v) < 1e5:
+        text = f"{v:.1e}".replace(".0e", "e").replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
+    else:
+        text = f"{v:.0f}" if abs(v) >= 1000 else f"{v:.3g}"
+    return text.replace("-", "−")
+
+
+def colour_bar_labels(values: np.ndarray) -> list[str]:
+    """Labels of :data:`COLOURBAR_TICKS`: the quantiles of the finite ``values``."""
+    finite = np.asarray(values, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    if not finite.size:
+        return ["n/a"] * len(COLOURBAR_TICKS)
+    return [format_value(q) for q in np.quantile(finite, COLOURBAR_TICKS)]
+
+
+# --- geometry -----------------------------------------------------------------
+
+
+def _pack(x: np.ndarray, decimals: int) -> str:
+    """Numbers rounded to ``decimals`` places, joined by commas."""
+    return ",".join(map(repr, np.round(np.asarray(x, dtype=np.float64), decimals).tolist()))
+
+
+def _decimals(lo: float, hi: float) -> int:
+    """Decimal places that resolve :data:`_ROUNDING` of the window ``[lo, hi]``."""
+    return max(0, math.ceil(-math.log10(max(hi - lo, 1e-12) * _ROUNDING)))
+
+
+def _packed_xy(xy: np.ndarray, bounds: Bounds) -> dict[str, str]:
+    """``w1``/``w2`` columns of ``xy`` (n, 2) rounded to a 20th of a pixel, packed."""
+    return {"w1": _pack(xy[:, 0], _decimals(*bounds[0])), "w2": _pack(xy[:, 1], _decimals(*bounds[1]))}
+
+
+def _unpacked(records: list[dict[str, Any]], fields: Sequence[str], *, cross: bool = False) -> alt.Chart:
+    """A chart of ``records`` whose packed ``fields`` become one row per number.
+
+    Numbers travel as comma-joined strings: about a third of the JSON of one
+    object per row, and Altair neither deep-copies nor validates them element
+    by element (which took ~1 s for one explorer view). ``cross=True`` expands
+    the fields one after the other (a grid) instead of side by side.
+    """
+    chart = alt.Chart(_inline(records)).transform_calculate(**{f: f"split(datum.{f}, ',')" for f in fields})
+    for group in [[f] for f in fields] if cross else [list(fields)]:
+        chart = chart.transform_flatten(group)
+    return chart.transform_calculate(**{f: f"toNumber(datum.{f})" for f in fields})
+
+
+def _to_pixels(xy: np.ndarray, bounds: Bounds, size: tuple[float, float]) -> np.ndarray:
+    (lo1, hi1), (lo2, hi2) = bounds
+    return (xy - [lo1, lo2]) * [size[0] / (hi1 - lo1), size[1] / (hi2 - lo2)]
+
+
+def _vertex_costs(px: np.ndarray) -> np.ndarray:
+    """Cumulative drawing cost along a polyline (n, 2) in pixels: 1 per 20 px or per 20° of turning."""
+    step = np.diff(px, axis=0)
+    heading = np.arctan2(step[:, 1], step[:, 0])
+    turn = np.abs(np.angle(np.exp(1j * np.diff(heading))))
+    return np.r_[0.0, np.cumsum(np.hypot(step[:, 0], step[:, 1]) / 20.0 + np.r_[0.0, turn] / np.radians(20))]
+
+
+def contour_lines(
+    w1: np.ndarray, w2: np.ndarray, t: np.ndarray, bounds: Bounds, size: tuple[float, float]
+) -> list[np.ndarray]:
+    """Contour lines of colour positions ``t`` at :data:`CONTOUR_LEVELS`, thinned for drawing.
+
+    Args:
+      w1: ``(R,)``; w2: ``(R,)``; t: ``(R, R)`` from :func:`colour_positions`, NaN = no value.
+      bounds: the panel window; size: its ``(width, height)`` in pixels.
+
+    Returns:
+      One ``(n, 2)`` array of ``(w1, w2)`` vertices per line. Vertices are kept every
+      20 px or 20° of turning (about 0.2 px from the exact line); dot-sized rings are
+      dropped. A landscape too wiggly for :data:`_CONTOUR_MAX_POINTS` (Rastrigin) gets
+      fewer levels, still symmetric so that ``-L`` gets the same lines, then coarser lines.
+    """
+    generator = contourpy.contour_generator(
+        x=np.asarray(w1, float), y=np.asarray(w2, float), z=np.ma.masked_invalid(t)
+    )
+    per_level = {}
+    for level in CONTOUR_LEVELS:
+        pixels = [(xy, _to_pixels(xy, bounds, size)) for xy in generator.lines(level) if len(xy) > 2]
+        per_level[level] = [(xy, _vertex_costs(px)) for xy, px in pixels if np.ptp(px, axis=0).max() >= 3]
+    total = lambda levels: sum(cost[-1] for level in levels for _, cost in per_level[level])
+    levels = next(
+        (s for s in _CONTOUR_LEVEL_SETS if total(s) <= _CONTOUR_MAX_POINTS), _CONTOUR_LEVEL_SETS[-1]
+    )
+    scale = min(1.0, _CONTOUR_MAX_POINTS / max(total(levels), 1.0))
+    thinned = []
+    for xy, cost in (line for level in levels for line in per_level[level]):
+        keep = np.r_[True, np.diff(np.floor(cost * scale)) > 0]
+        keep[-1] = True
+        thinned.append(xy[keep])
+    return thinned
+
+
+def wedge_angles(dx: np.ndarray, dy: np.ndarray, width: float, height: float, bounds: Bounds) -> np.ndarray:
+    """Vega ``angle`` (degrees, 0 = up, clockwise) of data-space directions ``(dx, dy)``.
+
+    The direction is turned into pixels first, so a non-square panel is respected.
+    """
+    (lo1, hi1), (lo2, hi2) = bounds
+    dx_px, dy_px = np.asarray(dx) * width / (hi1 - lo1), np.asarray(dy) * height / (hi2 - lo2)
+    return (90.0 - np.degrees(np.arctan2(dy_px, dx_px))) % 360.0
+
+
+def gradient_arrows(panel: Panel, width: float, height: float) -> dict[str, np.ndarray]:
+    """Arrows of ``-∇f`` where it is finite and non-zero.
+
+    Returns:
+      ``w1``, ``w2``, ``angle`` (see :func:`wedge_angles`) and ``m``: log-magnitude in
+      ``[0, 1]`` per panel (so ``a·L`` looks like ``L``), each of shape ``(K,)``.
+    """
+    g1, g2 = np.meshgrid(panel.field_w1, panel.field_w2)
+    grad = np.asarray(panel.field_grad, dtype=np.float64).reshape(-1, 2)
+    dx, dy = -grad[:, 0], -grad[:, 1]
+    norm = np.hypot(dx, dy)
+    keep = np.isfinite(norm) & (norm > 0)
+    log_norm = np.log(norm[keep])
+    # floor at the 5th percentile: one near-zero gradient at a minimum must not shrink all the others
+    lo, hi = np.percentile(log_norm, [5, 100]) if log_norm.size else (0.0, 0.0)
+    m = np.clip((log_norm - lo) / (hi - lo), 0, 1) if hi > lo else np.ones_like(log_norm)
+    angle = wedge_angles(dx[keep], dy[keep], width, height, panel.bounds)
+    return {"w1": g1.ravel()[keep], "w2": g2.ravel()[keep], "angle": angle, "m": m}
+
+
+def finite_prefix(params: np.ndarray) -> np.ndarray:
+    """Rows of ``params`` (T, 2) before the first non-finite one."""
+    params = np.asarray(params, dtype=np.float64).reshape(-1, 2)
+    bad = np.flatnonzero(~np.isfinite(params).all(axis=1))
+    return params[: bad[0]] if bad.size else params
+
+
+# --- landscape panels -----------------------------------------------------------
+
+
+def _inline(records: list[dict[str, Any]]) -> dict[str, Any]:
+    # a plain dict is consolidated into the top-level `datasets` (both panels share identical
+    # data) and, unlike a DataFrame, is sent as JSON by Streamlit, not as an Arrow table
+    return {"values": records}
+
+
+def _image_layer(panel: Panel, t: np.ndarray) -> alt.Chart:
+    """The heat map: one PNG stretched over the grid cells (pixel centres on the grid points)."""
+    w1, w2 = np.asarray(panel.w1, float), np.asarray(panel.w2, float)
+    half1, half2 = (w1[-1] - w1[0]) / max(len(w1) - 1, 1) / 2, (w2[-1] - w2[0]) / max(len(w2) - 1, 1) / 2
+    record = {
+        "w1": float(w1[0] - half1),
+        "w1_end": float(w1[-1] + half1),
+        "w2": float(w2[-1] + half2),
+        "w2_end": float(w2[0] - half2),
+        "url": png_data_url(t[::-1]),
+    }
+    return (
+        alt.Chart(_inline([record]))
+        .mark_image(aspect=False, clip=True)
+        .encode(x2=alt.X2("w1_end:Q"), y2=alt.Y2("w2_end:Q"), url=alt.Url("url:N"))
+    )
+
+
+def _contour_layer(panel: Panel, t: np.ndarray, size: tuple[float, float]) -> alt.Chart:
+    lines = contour_lines(panel.w1, panel.w2, t, panel.bounds, size)
+    return (
+        _unpacked([{"line": k, **_packed_xy(xy, panel.bounds)} for k, xy in enumerate(lines)], ["w1", "w2"])
+        .transform_window(order="row_number()", groupby=["line"])  # flatten keeps the vertex order
+        .mark_line(color="white", strokeWidth=0.8, opacity=0.45, clip=True)
+        .encode(detail=alt.Detail("line:N"), order=alt.Order("order:Q"))
+    )
+
+
+def _arrow_layer(panel: Panel, size: tuple[float, float]) -> alt.Chart:
+    arrows = gradient_arrows(panel, *size)
+    xy = np.stack([arrows["w1"], arrows["w2"]], axis=-1)
+    record = {**_packed_xy(xy, panel.bounds), "angle": _pack(arrows["angle"], 0), "m": _pack(arrows["m"], 2)}
+    return (
+        _unpacked([record], list(record))
+        .mark_point(shape="arrow", filled=True, color="white", strokeWidth=0, clip=True)
+        .encode(
+            angle=alt.Angle("angle:Q", scale=None),
+            size=alt.Size("m:Q", scale=alt.Scale(domain=[0, 1], range=[12, 150]), legend=None),
+            opacity=alt.Opacity("m:Q", scale=alt.Scale(domain=[0, 1], range=[0.3, 0.85]), legend=None),
+        )
+    )
+
+
+def _run_encodings(paths: Sequence[PathData]) -> tuple[alt.Color, alt.StrokeDash]:
+    """Colour and dash per path name, from its style; one legend with dashed line symbols."""
+    styles = {p.name: p.style for p in paths}
+    legend = alt.Legend(orient="bottom", symbolType="stroke", symbolStrokeWidth=2.5, symbolSize=300)
+    colours = [STYLE_COLOURS.get(s, "white") for s in styles.values()]
+    dashes = [STYLE_DASHES.get(s, [1, 0]) for s in styles.values()]
+    return (
+        alt.Color("name:N", title=None, scale=alt.Scale(domain=list(styles), range=colours), legend=legend),
+        alt.StrokeDash(
+            "name:N", title=None, scale=alt.Scale(domain=list(styles), range=dashes), legend=legend
+        ),
+    )
+
+
+def _path_layers(panel: Panel, colour: alt.Color, dash: alt.StrokeDash) -> list[alt.Chart]:
+    records = [
+        {"name": p.name, **_packed_xy(xy, panel.bounds)}
+        for p in panel.paths
+        if len(xy := finite_prefix(p.params))
+    ]
+    paths = (
+        _unpacked(records, ["w1", "w2"])
+        .transform_window(step="row_number()", groupby=["name"])
+        .transform_calculate(step="datum.step - 1")
+    )
+    # a dark casing under each line keeps orange/magenta readable on every viridis colour
+    casing = paths.mark_line(color="black", strokeWidth=3.5, opacity=0.45, clip=True).encode(
+        detail=alt.Detail("name:N"), order=alt.Order("step:Q")
+    )
+    line = paths.mark_line(strokeWidth=2, clip=True).encode(
+        color=colour, strokeDash=dash, order=alt.Order("step:Q")
+    )
+    points = paths.mark_circle(size=9, opacity=0.9, clip=True).encode(
+        color=colour, tooltip=[*map(alt.Tooltip, ("name:N", "step:Q", "w1:Q", "w2:Q"))]
+    )
+    return [casing, line, points]
+
+
+def _marker_layer(panel: Panel) -> alt.Chart:
+    """Known minima (stars), the start (big white disc) and the playback positions, in one layer."""
+    minima = [
+        {"what": "minimum", "shape": _STAR, "fill": "white", "size": 220, "w1": a, "w2": b}
+        for a, b in panel.minima
+    ]
+    start = {
+        "what": "start",
+        "shape": "circle",
+        "fill": "white",
+        "size": 170,
+        "w1": panel.start[0],
+        "w2": panel.start[1],
+    }
+    current = [
+        {
+            "what": f"{s} run now",
+            "shape": "circle",
+            "fill": STYLE_COLOURS.get(s, "white"),
+            "size": 110,
+            "w1": a,
+            "w2": b,
+        }
+        for s, a, b in panel.current
+    ]
+    # a diverged run has no current position: drop non-finite markers (JSON has no NaN)
+    rows = [{**r, "w1": float(r["w1"]), "w2": float(r["w2"])} for r in [*minima, start, *current]]
+    rows = [r for r in rows if math.isfinite(r["w1"]) and math.isfinite(r["w2"])]
+    return (
+        alt.Chart(_inline(rows))
+        .mark_point(filled=True, stroke="black", strokeWidth=1.5, opacity=1, clip=True)
+        .encode(
+            shape=alt.Shape("shape:N", scale=None),
+            color=alt.Color("fill:N", scale=None),
+            size=alt.Size("size:Q", scale=None),
+            tooltip=alt.Tooltip("what:N"),
+        )
+    )
+
+
+def _click_layer(panel: Panel, n: int, name: str) -> alt.Chart:
+    (lo1, hi1), (lo2, hi2) = panel.bounds
+    axes = {
+        "w1": _pack(np.linspace(lo1, hi1, n), _decimals(lo1, hi1)),
+        "w2": _pack(np.linspace(lo2, hi2, n), _decimals(lo2, hi2)),
+    }
+    tooltip = [
+        alt.Tooltip("w1:Q", title=panel.param_names[0]),
+        alt.Tooltip("w2:Q", title=panel.param_names[1]),
+    ]
+    return (
+        _unpacked([axes], ["w1", "w2"], cross=True)
+        .properties(name=name)
+        .mark_point(
+            shape="square", size=30, filled=True, opacity=0.001
+        )  # Vega ignores fully transparent marks
+        .encode(tooltip=tooltip)
+    )
+
+
+def _panel(
+    panel: Panel, runs: tuple[alt.Color, alt.StrokeDash], size: tuple[int, int], click_grid: int, name: str
+) -> alt.LayerChart:
+    (lo1, hi1), (lo2, hi2) = panel.bounds
+    x = alt.X("w1:Q", title=panel.param_names[0], scale=alt.Scale(domain=[lo1, hi1], nice=False, zero=False))
+    y = alt.Y("w2:Q", title=panel.param_names[1], scale=alt.Scale(domain=[lo2, hi2], nice=False, zero=False))
+    t = colour_positions(panel.values)
+    layers = [
+        _image_layer(panel, t),
+        _contour_layer(panel, t, size),
+        _arrow_layer(panel, size),
+        *_path_layers(panel, *runs),
+        _marker_layer(panel),
+        _click_layer(panel, click_grid, name),  # on top, so a click anywhere reaches it
+    ]
+    # constructor arguments rather than .encode()/.properties(): each of those deep-copies all layers
+    return alt.layer(
+        *layers, encoding=alt.SharedEncoding(x=x, y=y), title=panel.title, width=size[0], height=size[1]
+    )
+
+
+def _label_expr(ticks: Iterable[float], labels: Iterable[str]) -> str:
+    """A Vega expression giving the axis label of each of ``ticks``."""
+    cases = [f"datum.value == {t!r} ? '{label}' : " for t, label in zip(ticks, labels, strict=True)]
+    return "".join(cases) + "''"
+
+
+def _colour_bar(values: np.ndarray, height: int) -> alt.Chart:
+    """A thin strip of the colour map, labelled with the panel's quantiles."""
+    record = {"x": 0, "x2": 1, "y": 1, "y2": 0, "url": png_data_url(np.linspace(1.0, 0.0, 64)[:, None])}
+    label_expr = _label_expr(COLOURBAR_TICKS, colour_bar_labels(values))
+    axis = alt.Axis(
+        orient="right", values=list(COLOURBAR_TICKS), labelExpr=label_expr, title=None, grid=False
+    )
+    return (
+        alt.Chart(_inline([record]))
+        .mark_image(aspect=False)
+        .encode(
+            x=alt.X("x:Q", axis=None, scale=alt.Scale(domain=[0, 1])),
+            x2=alt.X2("x2:Q"),
+            y=alt.Y("y:Q", axis=axis, scale=alt.Scale(domain=[0, 1])),
+            y2=alt.Y2("y2:Q"),
+            url=alt.Url("url:N"),
+        )
+        .properties(width=12, height=height)
+    )
+
+
+def landscape_pair(
+    left: Panel, right: Panel, *, width: int = 380, height: int = 320, click_grid: int = 41
+) -> alt.HConcatChart:
+    """The loss ``L`` (left) and ``L' = a g(L) + c`` (right), each with its colour bar.
+
+    One chart, so identical data sets are sent once and the point selection
+    :data:`START_SELECTION` (the clicked grid point's ``w1``/``w2``) serves both panels.
+    """
+    runs = _run_encodings([*left.paths, *right.paths])
+    chart = alt.hconcat(
+        *(
+            alt.hconcat(
+                _panel(p, runs, (width, height), click_grid, f"{START_SELECTION}_{side}"),
+                _colour_bar(p.values, height),
+                spacing=6,
+            )
+            for p, side in ((left, "left"), (right, "right"))
+        ),
+        spacing=28,
+    )
+    # One top-level parameter bound to both click grids (adding it to each grid makes Altair warn).
+    # Altair suffixes the names of layers in a concat with their position: read them back.
+    views = [pair.hconcat[0].layer[-1].name for pair in chart.hconcat]
+    select = alt.PointSelectionConfig(type="point", on="click", nearest=True, fields=["w1", "w2"])
+    chart.params = [alt.TopLevelSelectionParameter(name=START_SELECTION, select=select, views=views)]
+    return chart
+
+
+# a five-pointed star as an SVG path in the unit square that Vega scales by `size`
+_STAR = (
+    "M"
+    + "L".join(
+        f"{r * math.sin(k * math.pi / 5):.3f},{-r * math.cos(k * math.pi / 5):.3f}"
+        for k, r in zip(range(10), [1.0, 0.42] * 5, strict=True)
+    )
+    + "Z"
+)
+
+
+# --- loss curves and the optimizer comparison -----------------------------------------------
+
+
+def loss_path_frame(runs: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> pd.DataFrame:
+    """Tidy frame of the losses along each run.
+
+    Args:
+      runs: ``{run name: (L per step (T,), L' per step (T,))}``.
+
+    Returns:
+      Columns ``step`` (int), ``run``, ``quantity`` (``"L"`` or ``"L′"``), ``value`` (may be non-finite).
+    """
+    frames = [
+        pd.DataFrame(
+            {"step": np.arange(len(v)), "run": run, "quantity": q, "value": np.asarray(v, dtype=float)}
+        )
+        for run, pair in runs.items()
+        for q, v in zip(QUANTITIES, pair, strict=True)
+    ]
+    empty = pd.DataFrame(
+        {"step": pd.Series(dtype=int), "run": [], "quantity": [], "value": pd.Series(dtype=float)}
+    )
+    return pd.concat(frames, ignore_index=True) if frames else empty
+
+
+def _symlog_ticks(lo: float, hi: float) -> list[float]:
+    """``0`` and ``±10^k`` within ``[lo, hi]``, at most ~5 per sign: d3 has no symlog ticks."""
+    top = math.ceil(math.log10(max(abs(lo), abs(hi), 1.0)))
+    step = max(1, math.ceil((top + 1) / 5))
+    mags = [10.0**k for k in range(step if top > 2 else 0, top + 1, step)]  # 1 crowds 0 on a wide axis
+    return sorted({0.0, *(m for m in mags if m <= hi), *(-m for m in mags if -m >= lo)})
+
+
+def loss_path_chart(
+    frame: pd.DataFrame,
+    *,
+    current_step: int | None = None,
+    log_y: bool = False,
+    width: int = 380,
+    height: int = 220,
+) -> alt.LayerChart:
+    """Loss along the paths: colour = run (first run: the original colour), dash = quantity.
+
+    Args:
+      frame: tidy, as made by :func:`loss_path_frame`; non-finite values are dropped.
+      current_step: draws a vertical rule at this step.
+      log_y: symmetric-log y-axis (works with negative values).
+    """
+    frame = frame[np.isfinite(frame["value"].astype(float))]
+    runs = list(dict.fromkeys(frame["run"]))
+    palette = [STYLE_COLOURS["original"], STYLE_COLOURS["transformed"], "#4c78a8", "#54a24b"]
+    if log_y:
+        ticks = _symlog_ticks(frame["value"].min(), frame["value"].max()) if len(frame) else []
+        # below three decades symlog is nearly linear and Vega's own ticks do fine
+        axis = (
+            alt.Axis(values=ticks, labelExpr=_label_expr(ticks, map(format_value, ticks)))
+            if len(ticks) > 3
+            else alt.Axis()
+        )
+        y = alt.Y("value:Q", title="loss (symlog)", scale=alt.Scale(type="symlog"), axis=axis)
+    else:
+        y = alt.Y("value:Q", title="loss", scale=alt.Scale(zero=False))
+    lines = (
+        alt.Chart(frame)
+        .mark_line(strokeWidth=2)
+        .encode(
+            x=alt.X("step:Q", title="step", axis=alt.Axis(tickCount=8, tickMinStep=1)),
+            y=y,
+            color=alt.Color(
+                "run:N", title=None, scale=alt.Scale(domain=runs, range=palette[: max(len(runs), 1)])
+            ),
+            strokeDash=alt.StrokeDash(
+                "quantity:N", title=None, scale=alt.Scale(domain=list(QUANTITIES), range=[[1, 0], [5, 3]])
+            ),
+            tooltip=[
+                *map(alt.Tooltip, ("run:N", "quantity:N", "step:Q")),
+                alt.Tooltip("value:Q", format=".4g"),
+            ],
+        )
+    )
+    steps = [] if current_step is None else [int(current_step)]
+    rule = (
+        alt.Chart(pd.DataFrame({"step": steps}))
+        .mark_rule(color="gray", strokeDash=[2, 2])
+        .encode(x=alt.X("step:Q"))
+    )
+    return alt.layer(lines, rule).properties(width=width, height=height)
+
+
+def optimizer_deviation_chart(frame: pd.DataFrame, *, width: int = 380) -> alt.LayerChart:
+    """Horizontal bars of ``max |Δθ|`` between the original and transformed run per optimizer.
+
+    The x-axis is logarithmic: 0 (bit-identical) is drawn as a stub at 1e-12, a
+    non-finite value (a diverged run) as a bar 10x longer than the longest; each
+    bar is labelled with its value.
+
+    Args:
+      frame: columns ``optimizer``, ``max_dtheta`` (>= 0, may be inf/NaN), ``verdict`` (colour).
+    """
+    dtheta = frame["max_dtheta"].astype(float).to_numpy()
+    finite = dtheta[np.isfinite(dtheta)]
+    ceiling = max(float(finite.max()) * 10 if finite.size else 1.0, 1.0)
+    bar = np.where(np.isfinite(dtheta), np.maximum(np.nan_to_num(dtheta), _DEVIATION_FLOOR), ceiling)
+    data = frame[["optimizer", "verdict"]].assign(
+        bar=bar, shown=[_deviation_label(d) for d in dtheta], base=_DEVIATION_FLOOR / 10
+    )
+    # three spare decades on the right for the labels
+    x = alt.X(
+        "bar:Q",
+        title="max |Δθ| (original vs transformed run)",
+        scale=alt.Scale(type="log", domain=[_DEVIATION_FLOOR / 10, float(bar.max(initial=1.0)) * 1e3]),
+    )
+    base = alt.Chart(data).encode(
+        x=x,
+        y=alt.Y("optimizer:N", title=None, sort=None),
+        tooltip=[
+            alt.Tooltip("optimizer:N"),
+            alt.Tooltip("verdict:N"),
+            alt.Tooltip("shown:N", title="max |Δθ|"),
+        ],
+    )
+    bars = base.mark_bar().encode(
+        x2=alt.X2("base:Q"), color=alt.Color("verdict:N", title=None, legend=alt.Legend(orient="bottom"))
+    )
+    labels = base.mark_text(align="left", dx=4).encode(text=alt.Text("shown:N"))
+    return alt.layer(bars, labels).properties(width=width)
+
+
+def _deviation_label(d: float) -> str:
+    if not np.isfinite(d):
+        return "diverged"
+    return "0 (bit-identical)" if d == 0 else f"{d:.2g}"

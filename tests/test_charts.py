@@ -1,0 +1,329 @@
+"""Chart builders: specs validate, never carry NaN, and the pictures obey the invariances."""
+
+import base64
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from lossviz import charts
+from lossviz.charts import Panel, PathData
+
+BOUNDS = ((-2.0, 2.0), (-1.0, 3.0))
+W1 = np.linspace(-2.0, 2.0, 200)
+W2 = np.linspace(-1.0, 3.0, 200)
+F1 = np.linspace(-2.0, 2.0, 25)
+F2 = np.linspace(-1.0, 3.0, 25)
+
+
+def rosenbrock(x, y):
+    return (1 - x) ** 2 + 100 * (y - x**2) ** 2
+
+
+def rosenbrock_grad(x, y):
+    return np.stack([-2 * (1 - x) - 400 * x * (y - x**2), 200 * (y - x**2)], axis=-1)
+
+
+def spec(chart) -> dict:
+    """``to_dict`` validates against the Vega-Lite schema; strict JSON has no NaN/Infinity."""
+    d = chart.to_dict()
+    json.dumps(d, allow_nan=False)
+    return d
+
+
+def walk(node):
+    """Every dict in a spec."""
+    if isinstance(node, dict):
+        yield node
+        for v in node.values():
+            yield from walk(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from walk(v)
+
+
+def make_panel(values=None, grad=None, paths=None, **kw) -> Panel:
+    x, y = np.meshgrid(W1, W2)
+    fx, fy = np.meshgrid(F1, F2)
+    if paths is None:
+        steps = np.linspace(0, 1, 301)[:, None]
+        paths = (
+            PathData("original run", np.hstack([-1.5 + 2.5 * steps, 2.0 - steps]), "original"),
+            PathData("transformed run", np.hstack([-1.5 + 0.3 * steps, 2.0 + 0.5 * steps]), "transformed"),
+        )
+    fields = dict(
+        title="L",
+        w1=W1,
+        w2=W2,
+        values=rosenbrock(x, y) if values is None else values,
+        field_w1=F1,
+        field_w2=F2,
+        field_grad=rosenbrock_grad(fx, fy) if grad is None else grad,
+        paths=paths,
+        start=(-1.5, 2.0),
+        minima=((1.0, 1.0),),
+        current=(("original", 0.0, 1.5), ("transformed", -1.4, 2.1)),
+        param_names=("x", "y"),
+        bounds=BOUNDS,
+    )
+    return Panel(**{**fields, **kw})
+
+
+def png_pixels(values) -> np.ndarray:
+    url = charts.png_data_url(charts.colour_positions(values)[::-1])
+    png = base64.b64decode(url.removeprefix("data:image/png;base64,"))
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+
+# --- colours -------------------------------------------------------------------------------
+
+
+def test_colour_positions_are_mean_ranks_and_skip_non_finite():
+    t = charts.colour_positions(np.array([[3.0, 1.0, np.nan], [1.0, np.inf, 10.0]]))
+    np.testing.assert_allclose(t, [[2 / 3, 1 / 6, np.nan], [1 / 6, np.nan, 1.0]])
+
+
+@pytest.mark.parametrize(
+    "transform",
+    [lambda v: v - 2 * np.pi, lambda v: 3 * v, np.log1p, lambda v: 0.01 * v + 1e3],
+    ids=["shift", "scale", "log1p", "affine"],
+)
+def test_picture_is_invariant_under_increasing_maps(transform):
+    v = make_panel().values  # Rosenbrock: values >= 0, five orders of magnitude
+    np.testing.assert_array_equal(png_pixels(transform(v)), png_pixels(v))
+    np.testing.assert_array_equal(charts.render_rgba(transform(v)), charts.render_rgba(v))
+
+
+def test_negation_reverses_the_colour_positions():
+    v = make_panel().values
+    np.testing.assert_allclose(charts.colour_positions(-v), 1 - charts.colour_positions(v), atol=1e-12)
+    assert not np.array_equal(charts.render_rgba(-v), charts.render_rgba(v))
+
+
+def test_png_is_the_grid_flipped_so_w2_grows_upward_and_non_finite_is_transparent():
+    v = np.arange(12.0).reshape(4, 3)  # grows with the row index, i.e. with w2
+    v[0, 0] = np.nan
+    rgba = png_pixels(v)
+    assert rgba.shape == (4, 3, 4)
+    np.testing.assert_array_equal(rgba, charts.render_rgba(v))
+    assert rgba[-1, 0, 3] == 0 and rgba[:-1, :, 3].min() == 255  # the NaN (lowest w2) is the bottom row
+    palette = charts._palette()
+    np.testing.assert_array_equal(rgba[0, 2], palette[-1])  # largest value (largest w2) on top, brightest
+    np.testing.assert_array_equal(rgba[-1, 1], palette[1])  # smallest finite value, darkest
+
+
+@pytest.mark.parametrize(
+    ("value", "label"),
+    [(2509.3, "2509"), (-2.5e-5, "−2.5e−5"), (0.0, "0"), (-36.08, "−36.1"), (1.8e5, "1.8e5")],
+)
+def test_format_value(value, label):
+    assert charts.format_value(value) == label
+
+
+def test_colour_bar_labels_are_quantiles_and_negative_values_read_fine():
+    assert charts.colour_bar_labels(-np.arange(101.0)) == ["−100", "−75", "−50", "−25", "0"]
+    assert charts.colour_bar_labels(np.full(3, np.nan)) == ["n/a"] * 5
+
+
+# --- geometry ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dx", "dy", "angle"), [(1.0, 0.0, 90.0), (0.0, 1.0, 0.0), (-1.0, 0.0, 270.0), (0.0, -1.0, 180.0)]
+)
+def test_wedge_angles_point_up_at_zero_and_turn_clockwise(dx, dy, angle):
+    got = charts.wedge_angles(np.array([dx]), np.array([dy]), 300, 300, ((0, 1), (0, 1)))
+    np.testing.assert_allclose(got, [angle], atol=1e-9)
+
+
+def test_wedge_angles_use_pixel_aspect():
+    # one data unit is 400 px across but only 100 px up: a data diagonal is flatter than 45°
+    got = charts.wedge_angles(np.array([1.0]), np.array([1.0]), 400, 100, ((0, 1), (0, 1)))
+    np.testing.assert_allclose(got, [90 - np.degrees(np.arctan2(100, 400))])
+
+
+def test_gradient_arrows_drop_zero_and_non_finite_gradients_and_normalise_magnitude():
+    grad = np.zeros((25, 25, 2))
+    grad[..., 0] = np.logspace(-3, 3, 25)[None, :]
+    grad[0, 0] = 0.0
+    grad[1, 1] = np.nan
+    arrows = charts.gradient_arrows(make_panel(grad=grad), 380, 320)
+    assert len(arrows["m"]) == 25 * 25 - 2
+    assert arrows["m"].min() == 0 and arrows["m"].max() == 1
+    np.testing.assert_allclose(arrows["angle"], 270.0)  # -∇ points left
+    scaled = charts.gradient_arrows(make_panel(grad=7 * grad), 380, 320)
+    np.testing.assert_allclose(scaled["m"], arrows["m"])  # a·L draws the same arrows
+
+
+def test_contours_at_quantiles_are_identical_for_shifted_and_negated_values():
+    v = make_panel().values
+
+    def lines(values):
+        return charts.contour_lines(W1, W2, charts.colour_positions(values), BOUNDS, (380, 320))
+
+    base = lines(v)
+    assert 10 <= len(base) and sum(map(len, base)) < charts._CONTOUR_MAX_POINTS
+    for other in (lines(v + 12.5), lines(3 * v), lines(np.log1p(v))):
+        assert len(other) == len(base)
+        for a, b in zip(base, other, strict=True):
+            np.testing.assert_array_equal(a, b)
+    # -L: the same lines (levels are symmetric), traced the other way round, so thinned a bit differently
+    negated = lines(-v)
+    assert len(negated) == len(base)
+    assert abs(sum(map(len, negated)) - sum(map(len, base))) < 0.05 * sum(map(len, base))
+
+
+def test_contours_of_a_wiggly_landscape_stay_within_budget():
+    x, y = np.meshgrid(np.linspace(-5, 5, 200), np.linspace(-5, 5, 200))
+    rastrigin = 20 + x**2 + y**2 - 10 * np.cos(2 * np.pi * x) - 10 * np.cos(2 * np.pi * y)
+    t = charts.colour_positions(rastrigin)
+    lines = charts.contour_lines(x[0], y[:, 0], t, ((-5, 5), (-5, 5)), (380, 320))
+    assert 0 < sum(map(len, lines)) <= charts._CONTOUR_MAX_POINTS + len(lines)
+
+
+def test_finite_prefix_stops_at_the_first_non_finite_row():
+    params = np.array([[0.0, 0.0], [1.0, 1.0], [np.nan, 2.0], [3.0, 3.0]])
+    np.testing.assert_array_equal(charts.finite_prefix(params), params[:2])
+
+
+# --- landscape pair ------------------------------------------------------------------------
+
+
+def test_default_pair_payload_is_under_budget():
+    chart = charts.landscape_pair(make_panel(), make_panel(values=-make_panel().values, title="−L"))
+    size = len(json.dumps(spec(chart)))
+    assert size < 300_000, f"{size / 1024:.0f} KB"
+
+
+def test_selection_is_defined_once_and_bound_to_both_click_grids():
+    d = spec(charts.landscape_pair(make_panel(), make_panel(title="L′")))
+    assert [p["name"] for p in d["params"]] == [charts.START_SELECTION]
+    param = d["params"][0]
+    assert param["select"] == {"type": "point", "fields": ["w1", "w2"], "nearest": True, "on": "click"}
+    grids = [layer for pair in d["hconcat"] for layer in pair["hconcat"][0]["layer"] if "name" in layer]
+    assert sorted(param["views"]) == sorted(g["name"] for g in grids) and len(set(param["views"])) == 2
+    # both grids are the same data set, consolidated into one entry of `datasets`
+    assert grids[0]["data"] == grids[1]["data"]
+    assert all(0 < g["mark"]["opacity"] < 0.01 for g in grids)  # invisible, but still hit by clicks
+
+
+def test_click_grid_is_n_by_n_over_the_bounds():
+    d = spec(charts.landscape_pair(make_panel(), make_panel(), click_grid=5))
+    grid = next(layer for layer in d["hconcat"][0]["hconcat"][0]["layer"] if "name" in layer)
+    (record,) = d["datasets"][grid["data"]["name"]]
+    assert record == {"w1": "-2.0,-1.0,0.0,1.0,2.0", "w2": "-1.0,0.0,1.0,2.0,3.0"}
+    assert [t.get("flatten") for t in grid["transform"] if "flatten" in t] == [["w1"], ["w2"]]
+
+
+def test_axes_are_fixed_to_the_bounds_and_titled():
+    d = spec(charts.landscape_pair(make_panel(), make_panel()))
+    x = d["hconcat"][0]["hconcat"][0]["encoding"]["x"]
+    assert x["title"] == "x" and x["scale"] == {"domain": [-2.0, 2.0], "nice": False, "zero": False}
+
+
+def test_identical_panels_share_their_data():
+    same = charts.landscape_pair(
+        make_panel(), make_panel(title="L − 2π", values=make_panel().values - 2 * np.pi)
+    )
+    different = charts.landscape_pair(make_panel(), make_panel(title="−L", values=-make_panel().values))
+    assert len(spec(same)["datasets"]) < len(spec(different)["datasets"])
+
+
+def diverging_paths():
+    p = np.cumsum(np.full((301, 2), 0.05), axis=0)
+    p[120:] = np.nan
+    q = p.copy()
+    q[50] = [np.inf, 0.0]
+    return (PathData("original run", p, "original"), PathData("transformed run", q, "transformed"))
+
+
+HOSTILE = {
+    "nan_and_inf_values": dict(
+        values=np.where(np.eye(200, dtype=bool), np.nan, 1.0 + np.arange(200.0)[:, None])
+    ),
+    "all_nan": dict(values=np.full((200, 200), np.nan), grad=np.full((25, 25, 2), np.nan)),
+    "constant": dict(values=np.full((200, 200), 3.0), grad=np.zeros((25, 25, 2))),
+    "negative": dict(values=-make_panel().values - 1e6),
+    "zero_gradients": dict(grad=np.zeros((25, 25, 2))),
+    "diverging_paths": dict(paths=diverging_paths()),
+    "no_paths_no_markers": dict(paths=(), minima=(), current=()),
+    "nan_current_marker": dict(current=(("transformed", np.nan, np.nan),)),
+    "huge_path": dict(paths=(PathData("original run", np.array([[0.0, 0.0], [1e30, -1e30]]), "original"),)),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE)
+def test_pair_validates_with_hostile_data(case):
+    d = spec(charts.landscape_pair(make_panel(), make_panel(**HOSTILE[case])))
+    assert len(d["hconcat"]) == 2
+
+
+def test_all_nan_panel_has_transparent_image_and_no_lines_or_arrows():
+    panel = make_panel(**HOSTILE["all_nan"])
+    t = charts.colour_positions(panel.values)
+    assert (charts.render_rgba(panel.values)[..., 3] == 0).all()
+    assert charts.contour_lines(W1, W2, t, BOUNDS, (380, 320)) == []
+    assert len(charts.gradient_arrows(panel, 380, 320)["w1"]) == 0
+
+
+def test_path_styles_give_colour_and_dash_by_name():
+    d = spec(charts.landscape_pair(make_panel(), make_panel()))
+    line = [
+        n for n in walk(d) if n.get("mark", {}).get("type") == "line" and "color" in n.get("encoding", {})
+    ][0]
+    colour, dash = line["encoding"]["color"], line["encoding"]["strokeDash"]
+    assert colour["scale"]["domain"] == dash["scale"]["domain"] == ["original run", "transformed run"]
+    assert colour["scale"]["range"] == [charts.STYLE_COLOURS["original"], charts.STYLE_COLOURS["transformed"]]
+    assert dash["scale"]["range"][0] == [1, 0] and dash["scale"]["range"][1] != [1, 0]
+
+
+# --- loss curves and optimizer comparison --------------------------------------------------
+
+
+def test_loss_path_frame_is_tidy():
+    frame = charts.loss_path_frame(
+        {"original run": (np.arange(3.0), np.arange(3.0) - 1), "transformed run": (np.ones(2), -np.ones(2))}
+    )
+    assert list(frame.columns) == ["step", "run", "quantity", "value"]
+    assert len(frame) == 10 and set(frame["quantity"]) == {"L", "L′"}
+    assert frame.query("run == 'original run' and quantity == 'L′'")["value"].tolist() == [-1.0, 0.0, 1.0]
+
+
+@pytest.mark.parametrize("log_y", [False, True])
+@pytest.mark.parametrize("current_step", [None, 5])
+def test_loss_path_chart_drops_non_finite_values(log_y, current_step):
+    losses = np.array([1.0, -3.0, 1e8, np.inf, np.nan])
+    frame = charts.loss_path_frame(
+        {"original run": (losses, losses - 2), "transformed run": (-losses, losses)}
+    )
+    d = spec(charts.loss_path_chart(frame, current_step=current_step, log_y=log_y))
+    (data,) = [v for v in d["datasets"].values() if v and "value" in v[0]]
+    assert len(data) == 12 and all(np.isfinite(row["value"]) for row in data)
+    assert d["layer"][0]["encoding"]["y"]["scale"].get("type") == ("symlog" if log_y else None)
+
+
+def test_loss_path_chart_of_an_empty_frame_validates():
+    spec(charts.loss_path_chart(charts.loss_path_frame({}), current_step=0, log_y=True))
+
+
+def test_symlog_ticks_cover_both_signs():
+    assert charts._symlog_ticks(-1e8, 1e8) == [-1e8, -1e6, -1e4, -1e2, 0, 1e2, 1e4, 1e6, 1e8]
+
+
+def test_optimizer_deviation_chart_shows_zero_and_diverged_runs():
+    frame = pd.DataFrame(
+        {
+            "optimizer": ["sgd", "momentum", "adam", "polyak", "broken"],
+            "max_dtheta": [0.0, 1e-7, 0.3, np.inf, np.nan],
+            "verdict": ["identical", "close", "different", "diverged", "diverged"],
+        }
+    )
+    d = spec(charts.optimizer_deviation_chart(frame))
+    (rows,) = d["datasets"].values()
+    assert [r["shown"] for r in rows] == ["0 (bit-identical)", "1e-07", "0.3", "diverged", "diverged"]
+    bars = [r["bar"] for r in rows]
+    assert bars[0] > rows[0]["base"] and bars[3] == bars[4] > bars[2]  # zero is visible, diverged is longest
+    assert d["layer"][0]["encoding"]["x"]["scale"]["type"] == "log"
