@@ -1,0 +1,285 @@
+"""Cold start to first chart in a real browser, and the server's memory over many page loads.
+
+Budgets (DESIGN.md, "Performance budgets"): cold start to first chart in a
+real browser <= 8 s; steady memory <= 700 MB.
+
+* Cold start: a fresh ``streamlit run app.py`` process (t = 0 at its start);
+  the browser (Debian's chromium driven by Playwright, launched beforehand)
+  opens the page as soon as ``GET /_stcore/health`` answers, and the time of
+  the first drawn Vega chart (a ``canvas``/``svg`` inside
+  ``[data-testid="stVegaLiteChart"]``) is the figure. The time to all three
+  charts of the Explorer is printed too.
+* Memory: then ~20 page loads with different links (learning rate, shift,
+  scale, problems, optimizers, maps: new sessions, new compiles); the server
+  process's RSS (``/proc/<pid>/status`` VmRSS, and VmHWM for the peak) is
+  printed after each, with the peak and the final value.
+* Baseline in the same run: a process that only imports streamlit + jax +
+  the app's modules (no page served), to show what the serving adds.
+* Optional comparison (``--cache-compare``, adds ~1 min): cold start with
+  JAX's persistent compilation cache empty vs warm (a temporary
+  ``JAX_COMPILATION_CACHE_DIR``; the app itself does not configure one).
+
+The page loads stop early (and say so) when they pass ``--seconds``, so the
+script stays under ~2 minutes on a busy machine.
+
+Never runs ``playwright install``: it uses ``/usr/bin/chromium``.
+Run from the repo root: ``python benchmarks/bench_browser.py [--loads N] [--cache-compare]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from lossviz import settings  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+CHART = "[data-testid='stVegaLiteChart']"
+DRAWN = f"{CHART} canvas, {CHART} svg"
+N_CHARTS = 3
+FIRST_CHART_BUDGET_S = 8.0
+MEMORY_BUDGET_MB = 700.0
+
+
+def _label(key: str, name: str) -> str:
+    return settings.label_of(key, name)
+
+
+# Links to load, in order: continuous settings first, then choices that compile new programs.
+LINKS: tuple[dict[str, str], ...] = (
+    {"lr": "0.1"},
+    {"lr": "0.01", "c": "-6.2832"},
+    {"c": "3.5"},
+    {"a": "-1"},
+    {"a": "2.5", "c": "-1"},
+    {"x0": "2.0", "y0": "-1.0"},
+    {"step": "50"},
+    {"problem": _label("problem", "rosenbrock"), "opt": _label("opt", "adam"), "c": "-6.2832"},
+    {"problem": _label("problem", "rosenbrock"), "lr": "0.001"},
+    {"problem": _label("problem", "saddle"), "a": "-1"},
+    {"problem": _label("problem", "himmelblau"), "opt": _label("opt", "momentum"), "momentum": "0.8"},
+    {"problem": _label("problem", "beale"), "lr": "1"},
+    {"problem": _label("problem", "rastrigin"), "g": _label("g", "log1p")},
+    {"problem": _label("problem", "logistic_regression"), "opt": _label("opt", "polyak")},
+    {"problem": _label("problem", "quadratic"), "opt": _label("opt", "lion"), "steps": "1000"},
+    {"opt": _label("opt", "nesterov"), "g": _label("g", "sqrt")},
+    {"opt": _label("opt", "backtracking"), "c": "-100"},
+    {"opt": _label("opt", "loss_x_grad"), "a": "-1"},
+    {"lr": "abc", "x0": "nan", "problem": "<script>"},
+    {},
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _rss_mb(pid: int) -> tuple[float, float]:
+    """(VmRSS, VmHWM) of a process in MB (1 MB = 2**20 bytes)."""
+    values = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                values[key] = int(rest.split()[0]) / 1024.0
+    return values["VmRSS"], values["VmHWM"]
+
+
+class Server:
+    """``streamlit run app.py`` in a fresh process; ``t0`` is its start."""
+
+    def __init__(self, extra_env: dict[str, str] | None = None) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = tempfile.NamedTemporaryFile(prefix="bench_browser_", suffix=".log", delete=False)
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+        self.t0 = time.perf_counter()
+        # A file, not a pipe: a full pipe would block the server.
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(self.port), "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+
+    def wait_healthy(self, timeout: float = 60.0) -> float:
+        deadline = time.perf_counter() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return time.perf_counter() - self.t0
+            except OSError:
+                if time.perf_counter() > deadline or self.proc.poll() is not None:
+                    self.stop()
+                    raise RuntimeError("streamlit did not start:\n" + open(self.log.name).read()) from None
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+    def log_tail(self, n: int = 30) -> str:
+        with open(self.log.name, errors="replace") as f:
+            return "".join(f.readlines()[-n:])
+
+
+def _wait_charts(page, timeout_ms: int = 120_000) -> None:
+    page.wait_for_selector(DRAWN, timeout=timeout_ms)
+    page.wait_for_function(
+        f"document.querySelectorAll(\"{CHART}\").length >= {N_CHARTS} && "
+        f"Array.from(document.querySelectorAll(\"{CHART}\")).every(c => c.querySelector('canvas, svg'))",
+        timeout=timeout_ms,
+    )
+
+
+def cold_start(browser, extra_env: dict[str, str] | None = None) -> tuple[Server, object, dict[str, float]]:
+    """Starts a server, opens the page; returns the server, the page and the timings (s)."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1100})
+    page = context.new_page()
+    server = Server(extra_env)
+    times = {"health": server.wait_healthy()}
+    t_nav = time.perf_counter()
+    page.goto(server.url + "/")
+    page.wait_for_selector(DRAWN, timeout=120_000)
+    times["first chart"] = time.perf_counter() - server.t0
+    times["first chart after navigation"] = time.perf_counter() - t_nav
+    _wait_charts(page)
+    times["all charts"] = time.perf_counter() - server.t0
+    if page.locator("[data-testid='stException']").count():
+        print("  the page shows an exception:\n" + page.locator("[data-testid='stException']").first.inner_text())
+    return server, page, times
+
+
+def baseline_import_rss() -> float:
+    """RSS (MB) of a process that imports the app's modules and compiles nothing."""
+    code = (
+        "import streamlit, jax, jax.numpy as jnp, optax, altair, pandas\n"
+        "import lossviz, lossviz.charts, lossviz.settings\n"
+        "jnp.zeros(2).block_until_ready()\n"
+        "print(open('/proc/self/status').read())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--loads", type=int, default=len(LINKS), help="page loads after the cold start")
+    parser.add_argument("--seconds", type=float, default=80.0, help="stop the page loads after this long")
+    parser.add_argument("--cache-compare", action="store_true", help="cold start with a persistent JAX cache")
+    args = parser.parse_args()
+    if not os.path.exists(CHROMIUM):
+        sys.exit(f"{CHROMIUM} not found: apt-get install -y chromium (never `playwright install`)")
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    base_rss = baseline_import_rss()
+    print(f"baseline: a process importing streamlit + jax + lossviz (nothing served): RSS {base_rss:.0f} MB")
+
+    results: dict[str, float] = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            server, page, times = cold_start(browser)
+            try:
+                print(
+                    f"\ncold start (fresh server process, no persistent JAX cache): server healthy "
+                    f"{times['health']:.2f} s, first chart {times['first chart']:.2f} s "
+                    f"({times['first chart after navigation']:.2f} s after navigation), "
+                    f"all {N_CHARTS} charts {times['all charts']:.2f} s"
+                )
+                results.update(times)
+                rss, hwm = _rss_mb(server.proc.pid)
+                print(f"RSS after the first page: {rss:.0f} MB\n\npage loads (each a new session):")
+                samples = [rss]
+                t_loads = time.perf_counter()
+                done = 0
+                for i in range(args.loads):
+                    if time.perf_counter() - t_loads > args.seconds:
+                        print(f"  stopped after {i} loads: past --seconds {args.seconds:g}")
+                        break
+                    query = LINKS[i % len(LINKS)]
+                    t = time.perf_counter()
+                    page.goto(server.url + "/?" + urllib.parse.urlencode(query))
+                    _wait_charts(page)
+                    dt = time.perf_counter() - t
+                    rss, hwm = _rss_mb(server.proc.pid)
+                    samples.append(rss)
+                    done += 1
+                    print(f"  {i + 1:2d} {dt:5.2f} s to {N_CHARTS} charts, RSS {rss:5.0f} MB  ?{urllib.parse.urlencode(query)}")
+                time.sleep(2.0)
+                rss, hwm = _rss_mb(server.proc.pid)
+                results.update(final=rss, peak=max(hwm, *samples), loads=done)
+                print(f"RSS after the loads, 2 s idle: {rss:.0f} MB; peak (VmHWM) {hwm:.0f} MB")
+            finally:
+                page.context.close()
+                server.stop()
+
+            if args.cache_compare:
+                with tempfile.TemporaryDirectory(prefix="bench_jax_cache_") as cache:
+                    env = {
+                        "JAX_COMPILATION_CACHE_DIR": cache,
+                        "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+                        "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0",
+                    }
+                    print("\npersistent JAX compilation cache (JAX_COMPILATION_CACHE_DIR):")
+                    for label in ("empty (cold)", "warm"):
+                        server, page, times = cold_start(browser, env)
+                        page.context.close()
+                        server.stop()
+                        n = sum(len(files) for _, _, files in os.walk(cache))
+                        print(
+                            f"  cache {label:12s}: first chart {times['first chart']:.2f} s, all charts "
+                            f"{times['all charts']:.2f} s ({n} cache files)"
+                        )
+                        results[f"first chart, cache {label}"] = times["first chart"]
+        finally:
+            browser.close()
+
+    first = results["first chart"]
+    print(f"\nSUMMARY (load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)")
+    print(
+        f"  {'PASS' if first <= FIRST_CHART_BUDGET_S else 'FAIL'}  cold start to first chart: {first:.2f} s "
+        f"(budget <= {FIRST_CHART_BUDGET_S:g} s; server healthy at {results['health']:.2f} s, all charts at "
+        f"{results['all charts']:.2f} s)"
+    )
+    if "first chart, cache warm" in results:
+        print(
+            f"        with a persistent JAX cache: empty {results['first chart, cache empty (cold)']:.2f} s, "
+            f"warm {results['first chart, cache warm']:.2f} s"
+        )
+    print(
+        f"  {'PASS' if results['peak'] <= MEMORY_BUDGET_MB else 'FAIL'}  server memory over {results['loads']} loads: "
+        f"peak {results['peak']:.0f} MB, final {results['final']:.0f} MB (budget <= {MEMORY_BUDGET_MB:g} MB; "
+        f"import-only baseline {base_rss:.0f} MB)"
+    )
+
+
+if __name__ == "__main__":
+    main()
