@@ -1,0 +1,414 @@
+"""The thread's exercise: one network trained on the loss, on ``L + c`` and on ``-L``.
+
+:func:`train_variants` trains a small MLP (softmax cross-entropy ``L``) three
+times from the same initial weights on the same minibatches, minimising the
+objective ``scale * L + shift`` with ``(scale, shift)`` = ``(1, 0)`` (original),
+``(1, c)`` (shifted) and ``(-1, 0)`` (negated). The three runs are lanes of one
+``jax.vmap`` inside a ``jax.lax.scan`` over epochs, so they run as a single
+compiled computation, and after every epoch the lanes' weights are compared
+with the original's bit for bit (:attr:`History.weights_equal_original`).
+
+The compiled loop runs :data:`CHUNK` epochs per call (a callback may report
+progress between calls). Static (a change recompiles): the optimizer's name,
+the layer sizes, the activation, the batch size and the data set's shape.
+Everything else is data (a change never recompiles): learning rate,
+hyper-parameters, shift, number of epochs, and everything the seed decides
+(the points, the initial weights and the minibatch order, drawn with NumPy).
+
+>>> import math
+>>> runs = train_variants("moons", shift=-2 * math.pi, epochs=3)
+>>> list(runs), runs["shifted"].objective.shape
+(['original', 'shifted', 'negated'], (3,))
+>>> bool(runs["shifted"].weights_equal_original.all())
+True
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from lossviz import datasets
+from lossviz.optimizers import OPTIMIZERS
+from lossviz.trajectories import f32
+
+Params = tuple[tuple[jax.Array, jax.Array], ...]
+"""An MLP's weights: one ``(W (d_in, d_out), b (d_out,))`` pair per layer."""
+
+ACTIVATIONS: dict[str, Callable[[jax.Array], jax.Array]] = {"tanh": jnp.tanh, "relu": jax.nn.relu}
+
+VARIANTS = ("original", "shifted", "negated")
+"""The lanes of :func:`train_variants`, in order: objectives ``L``, ``L + c`` and ``-L``."""
+
+TRAINING_LR: dict[str, float] = {
+    "sgd": 0.1,
+    "momentum": 0.05,
+    "nesterov": 0.05,
+    "adagrad": 0.1,
+    "rmsprop": 0.01,
+    "adam": 0.01,
+    "lion": 0.003,
+    "polyak": 1.0,
+    "backtracking": 1.0,
+    "loss_x_grad": 0.2,
+}
+"""Default learning rates for the network (the explorer's presets are tuned for 2-D toys).
+
+Each reaches >= 98 % training accuracy on the default two moons in 200 epochs.
+"""
+
+DEFAULT_LR = 0.01
+
+
+def default_lr(optimizer: str) -> float:
+    """The default learning rate of ``optimizer`` for :func:`train_variants`."""
+    return TRAINING_LR.get(optimizer, DEFAULT_LR)
+
+
+class History(NamedTuple):
+    """One variant's training run, one entry per epoch (entry ``k``: after ``k + 1`` epochs).
+
+    Attributes:
+      objective: ``(epochs,)``: the value the optimizer minimised, ``scale * L + shift``
+        on the whole training set.
+      loss: ``(epochs,)``: the ordinary cross-entropy ``L`` of the same weights.
+      accuracy: ``(epochs,)``: training accuracy in ``[0, 1]``.
+      test_accuracy: ``(epochs,)``: accuracy on the held-out split.
+      weights_equal_original: ``(epochs,)`` bool: every weight has the same bits
+        as the original run's (compared inside the compiled loop).
+      max_weight_diff: ``(epochs,)``: largest ``|w - w_original|`` over all weights.
+      params: final weights, ``((W (d_in, d_out), b (d_out,)), ...)`` per layer.
+      scale: the objective's factor (1 or -1).
+      shift: the objective's constant ``c``.
+      activation: the hidden layers' activation (for :func:`decision_grid`).
+      diverged_at: ``None``, or the first epoch whose weights or values are not finite.
+    """
+
+    objective: np.ndarray
+    loss: np.ndarray
+    accuracy: np.ndarray
+    test_accuracy: np.ndarray
+    weights_equal_original: np.ndarray
+    max_weight_diff: np.ndarray
+    params: tuple[tuple[np.ndarray, np.ndarray], ...]
+    scale: float
+    shift: float
+    activation: str
+    diverged_at: int | None
+
+
+# --- the network -----------------------------------------------------------------
+
+
+def init_mlp(rng: np.random.Generator, sizes: Sequence[int]) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """Glorot-normal weights and zero biases for layer widths ``sizes`` (input first), in float32.
+
+    Drawn with NumPy outside the compiled loop: the weights enter it as data,
+    so a new seed never recompiles.
+    """
+    return tuple(
+        (
+            (rng.standard_normal((d_in, d_out)) * np.sqrt(2.0 / (d_in + d_out))).astype(np.float32),
+            np.zeros(d_out, np.float32),
+        )
+        for d_in, d_out in zip(sizes[:-1], sizes[1:], strict=True)
+    )
+
+
+def mlp(params: Params, x: jax.Array, activation: str = "tanh") -> jax.Array:
+    """Logits ``(n, n_classes)`` of inputs ``x (n, d)``."""
+    act = ACTIVATIONS[activation]
+    # b[None]: (1, d_out), so no implicit rank promotion (the tests make it an error)
+    for w, b in params[:-1]:
+        x = act(x @ w + b[None])
+    w, b = params[-1]
+    return x @ w + b[None]
+
+
+def cross_entropy(params: Params, x: jax.Array, y: jax.Array, activation: str = "tanh") -> jax.Array:
+    """Mean softmax cross-entropy of labels ``y (n,)``: the ordinary loss ``L``."""
+    return optax.softmax_cross_entropy_with_integer_labels(mlp(params, x, activation), y).mean()
+
+
+def accuracy(params: Params, x: jax.Array, y: jax.Array, activation: str = "tanh") -> jax.Array:
+    """Share of ``x (n, d)`` whose largest logit is the label ``y (n,)``."""
+    return jnp.mean(jnp.argmax(mlp(params, x, activation), axis=-1) == y)
+
+
+def epoch_batches(rng: np.random.Generator, n: int, batch_size: int) -> np.ndarray:
+    """One epoch's minibatch indices ``(n_batches, batch)``, int32.
+
+    A fresh permutation per epoch; the last incomplete batch is dropped.
+    ``batch_size`` 0 (or >= ``n``) means one full batch in the original order.
+    """
+    if batch_size == 0 or batch_size >= n:
+        return np.arange(n, dtype=np.int32)[None]
+    n_batches = n // batch_size
+    return rng.permutation(n)[: n_batches * batch_size].reshape(n_batches, batch_size).astype(np.int32)
+
+
+# --- the compiled training loop ------------------------------------------------
+
+CHUNK = 10
+"""Epochs per compiled call. Fixed, so the number of epochs is not a static argument."""
+
+
+def _lane_epoch(carry, scale, shift, xs, ys, tx, activation: str):
+    """One epoch of one variant: an optimizer step per minibatch on ``scale * L + shift``."""
+
+    def step(carry, batch):
+        params, state = carry
+        xb, yb = batch
+
+        def objective(p):
+            return scale * cross_entropy(p, xb, yb, activation) + shift
+
+        value, grad = jax.value_and_grad(objective)(params)
+        updates, state = tx.update(grad, state, params, value=value, grad=grad, value_fn=objective)
+        return (optax.apply_updates(params, updates), state), None
+
+    return jax.lax.scan(step, carry, (xs, ys))[0]
+
+
+def _metrics(params, scale, shift, data, activation: str):
+    x, y, x_test, y_test = data
+    loss = cross_entropy(params, x, y, activation)
+    return (
+        scale * loss + shift,
+        loss,
+        accuracy(params, x, y, activation),
+        accuracy(params, x_test, y_test, activation),
+    )
+
+
+def _compare(params):
+    """Per lane: same bits as lane 0 (the original) in every weight, largest difference, all finite."""
+    flats = [leaf.reshape(leaf.shape[0], -1) for leaf in jax.tree.leaves(params)]
+    flat = jnp.concatenate(flats, axis=1)
+    bits = jax.lax.bitcast_convert_type(flat, jnp.int32)
+    return (
+        jnp.all(bits == bits[:1], axis=1),
+        jnp.max(jnp.abs(flat - flat[:1]), axis=1),
+        jnp.all(jnp.isfinite(flat), axis=1),
+    )
+
+
+@functools.partial(jax.jit, static_argnames=("optimizer",))
+def _init_state(params, lr, hyper, *, optimizer: str):
+    return jax.vmap(OPTIMIZERS[optimizer].build(lr, hyper).init)(params)
+
+
+@functools.partial(jax.jit, static_argnames=("optimizer", "activation"))
+def _train_chunk(carry, idx, stop, lr, hyper, scales, shifts, data, *, optimizer: str, activation: str):
+    """Up to :data:`CHUNK` epochs of all lanes.
+
+    Args:
+      carry: ``(params, opt_state)``, each leaf with a leading lane axis.
+      idx: ``(CHUNK, n_batches, batch)`` minibatch indices per epoch, shared by all lanes.
+      stop: epochs of this chunk to run; the others leave ``carry`` as it is.
+      lr, hyper: the optimizer's hyper-parameters (traced).
+      scales, shifts: ``(lanes,)``: each lane minimises ``scale * L + shift``.
+      data: ``(x_train, y_train, x_test, y_test)``.
+
+    Returns:
+      The new carry and per-epoch ``(objective, loss, accuracy, test_accuracy,
+      equal, diff, finite)``, each ``(CHUNK, lanes)``.
+    """
+    tx = OPTIMIZERS[optimizer].build(lr, hyper)
+    lane_epoch = jax.vmap(
+        functools.partial(_lane_epoch, tx=tx, activation=activation), in_axes=(0, 0, 0, None, None)
+    )
+    lane_metrics = jax.vmap(functools.partial(_metrics, activation=activation), in_axes=(0, 0, 0, None))
+
+    def epoch(carry, step):
+        batch_idx, i = step
+        # the batches are gathered outside the vmap: every lane sees the same ones
+        carry = jax.lax.cond(
+            i < stop,
+            lambda c: lane_epoch(c, scales, shifts, data[0][batch_idx], data[1][batch_idx]),
+            lambda c: c,
+            carry,
+        )
+        return carry, (*lane_metrics(carry[0], scales, shifts, data), *_compare(carry[0]))
+
+    return jax.lax.scan(epoch, carry, (idx, jnp.arange(CHUNK, dtype=jnp.int32)))
+
+
+def _check(optimizer: str, hidden: Sequence[int], activation: str, epochs: int, batch_size: int | None, seed):
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {sorted(OPTIMIZERS)}")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}")
+    if epochs < 1 or any(h < 1 for h in hidden) or (batch_size or 0) < 0:
+        raise ValueError(
+            f"need epochs >= 1, hidden sizes >= 1, batch_size >= 0; got {epochs}, {hidden}, {batch_size}"
+        )
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
+
+
+def _diverged_at(*per_epoch: np.ndarray) -> int | None:
+    ok = np.logical_and.reduce([np.isfinite(v) if v.dtype != bool else v for v in per_epoch])
+    bad = np.flatnonzero(~ok)
+    return int(bad[0]) if bad.size else None
+
+
+def train_variants(
+    dataset: str = datasets.DEFAULT_DATASET,
+    *,
+    shift: float = -2 * np.pi,
+    epochs: int = 200,
+    seed: int = 0,
+    optimizer: str = "sgd",
+    lr: float | None = None,
+    hyper: Sequence[float] = (),
+    hidden: Sequence[int] = (16, 16),
+    activation: str = "tanh",
+    batch_size: int | None = 32,
+    n: int = 500,
+    noise: float | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> dict[str, History]:
+    """Trains one MLP three times: on ``L``, on ``L + shift`` and on ``-L``.
+
+    Args:
+      dataset: a key of :data:`lossviz.datasets.DATASETS`; the data is
+        ``datasets.load(dataset, n=n, noise=noise, seed=seed)``.
+      shift: the constant ``c`` of the shifted variant (used as float32).
+      epochs: passes over the training set.
+      seed: seeds the data, the initial weights and the minibatch order.
+      optimizer: a key of :data:`lossviz.optimizers.OPTIMIZERS` (static).
+        Presets that read the loss value get it (``value=``); for them the
+        shifted run may differ, which ``weights_equal_original`` then shows.
+      lr: learning rate (``None``: :func:`default_lr`).
+      hyper: the preset's extra hyper-parameters (empty: its defaults).
+      hidden: widths of the hidden layers (static).
+      activation: ``"tanh"`` or ``"relu"`` (static).
+      batch_size: minibatch size (static); ``None`` or 0 for full-batch gradient descent.
+      n: points of a synthetic data set.
+      noise: noise of a synthetic data set (``None``: its default).
+      on_progress: called as ``on_progress(epochs_done, epochs)`` between chunks of epochs.
+
+    Returns:
+      ``{"original": History, "shifted": History, "negated": History}``.
+    """
+    _check(optimizer, hidden, activation, int(epochs), batch_size, seed)
+    preset = OPTIMIZERS[optimizer]
+    hyper = tuple(hyper) if len(hyper) else preset.defaults()
+    if len(hyper) != len(preset.hyper):
+        raise ValueError(f"{optimizer} takes {len(preset.hyper)} hyper-parameters, got {len(hyper)}")
+    ds = datasets.load(dataset, n=n, noise=noise, seed=seed)
+    sizes = (ds.x_train.shape[1], *map(int, hidden), ds.n_classes)
+    weights_rng, batch_rng = (np.random.default_rng([seed, stream]) for stream in (1, 2))
+    params = jax.tree.map(
+        lambda a: np.broadcast_to(a, (len(VARIANTS), *a.shape)), init_mlp(weights_rng, sizes)
+    )
+    scales, shifts = f32([1.0, 1.0, -1.0]), f32([0.0, shift, 0.0])
+    traced = dict(
+        lr=f32(default_lr(optimizer) if lr is None else lr),
+        hyper=f32(hyper),
+        scales=scales,
+        shifts=shifts,
+        data=jax.device_put((ds.x_train, ds.y_train, ds.x_test, ds.y_test)),  # jnp.asarray would compile
+    )
+    # an endless stream of epochs; the last chunk draws a few unused ones
+    batches = (epoch_batches(batch_rng, ds.x_train.shape[0], batch_size or 0) for _ in itertools.count())
+    per_epoch, params = _run(params, batches, int(epochs), traced, optimizer, activation, on_progress)
+    return {
+        name: _history(lane, per_epoch, params, float(scales[lane]), float(shifts[lane]), activation)
+        for lane, name in enumerate(VARIANTS)
+    }
+
+
+def _run(params, batches, epochs: int, traced: dict, optimizer: str, activation: str, on_progress):
+    """Calls :func:`_train_chunk` until ``epochs`` are done; per-epoch outputs ``(epochs, lanes)``."""
+    carry = (params, _init_state(params, traced["lr"], traced["hyper"], optimizer=optimizer))
+    outputs = []
+    for start in range(0, epochs, CHUNK):
+        stop = min(CHUNK, epochs - start)
+        idx = np.stack([next(batches) for _ in range(CHUNK)])
+        carry, out = _train_chunk(
+            carry, idx, np.int32(stop), **traced, optimizer=optimizer, activation=activation
+        )
+        outputs.append((stop, out))
+        if on_progress is not None:
+            jax.block_until_ready(out)
+            on_progress(start + stop, epochs)
+    per_epoch = [np.concatenate([np.asarray(out[i])[:stop] for stop, out in outputs]) for i in range(7)]
+    return per_epoch, jax.tree.map(np.asarray, carry[0])
+
+
+def _history(lane: int, per_epoch, params, scale: float, shift: float, activation: str) -> History:
+    objective, loss, acc, test_acc, equal, diff, finite = (v[:, lane] for v in per_epoch)
+    lane_params = tuple((w[lane], b[lane]) for w, b in params)
+    return History(
+        objective,
+        loss,
+        acc,
+        test_acc,
+        equal,
+        diff,
+        lane_params,
+        scale,
+        shift,
+        activation,
+        _diverged_at(objective, loss, finite),
+    )
+
+
+class DecisionGrid(NamedTuple):
+    """Class probabilities of a 2-D classifier on a regular grid.
+
+    Attributes:
+      x: ``(resolution,)`` first-feature coordinates.
+      y: ``(resolution,)`` second-feature coordinates.
+      probs: ``(resolution, resolution, n_classes)``; ``probs[i, j]`` is at ``(x[j], y[i])``.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    probs: np.ndarray
+
+
+@functools.partial(jax.jit, static_argnames=("resolution", "activation"))
+def _grid(params, bounds, *, resolution: int, activation: str):
+    x = jnp.linspace(bounds[0, 0], bounds[0, 1], resolution)
+    y = jnp.linspace(bounds[1, 0], bounds[1, 1], resolution)
+    xx, yy = jnp.meshgrid(x, y)
+    points = jnp.stack([xx.ravel(), yy.ravel()], axis=1)
+    probs = jax.nn.softmax(mlp(params, points, activation), axis=-1)
+    return x, y, probs.reshape(resolution, resolution, -1)
+
+
+def decision_grid(
+    params: Params,
+    bounds: tuple[tuple[float, float], tuple[float, float]],
+    resolution: int = 100,
+    *,
+    activation: str = "tanh",
+) -> DecisionGrid:
+    """Class probabilities of a network with 2 inputs over ``bounds``.
+
+    Args:
+      params: an MLP's weights, e.g. :attr:`History.params`.
+      bounds: ``((x_min, x_max), (y_min, y_max))`` in standardised feature units.
+      resolution: grid points per axis (static).
+      activation: the network's activation (:attr:`History.activation`).
+
+    >>> runs = train_variants("moons", epochs=2)
+    >>> decision_grid(runs["original"].params, ((-2, 2), (-2, 2)), 5).probs.shape
+    (5, 5, 2)
+    """
+    if int(resolution) < 2:
+        raise ValueError(f"resolution must be >= 2, got {resolution}")
+    if params[0][0].shape[0] != 2:
+        raise ValueError(f"decision_grid needs a network with 2 inputs, got {params[0][0].shape[0]}")
+    x, y, probs = _grid(params, f32(bounds), resolution=int(resolution), activation=activation)
+    return DecisionGrid(np.asarray(x), np.asarray(y), np.asarray(probs))

@@ -1,0 +1,220 @@
+"""The thread's exercise: original, shifted and negated training runs.
+
+Most tests share the default two-moons network (one compile); the epochs are
+data, not a static argument, so short runs reuse that compile.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import lossviz
+from lossviz import datasets, training
+from lossviz.training import VARIANTS, decision_grid, train_variants
+
+
+@pytest.fixture(scope="module")
+def default_runs():
+    return lossviz.train_variants(dataset="moons", shift=-2 * math.pi, epochs=200, seed=0)
+
+
+def _assert_same_weights(a, b):
+    for (wa, ba), (wb, bb) in zip(a.params, b.params, strict=True):
+        np.testing.assert_array_equal(wa, wb)
+        np.testing.assert_array_equal(ba, bb)
+
+
+# --- the network against a NumPy oracle -----------------------------------------
+
+
+def _np_cross_entropy(params, x, y):
+    h = np.asarray(x, np.float64)
+    for w, b in params[:-1]:
+        h = np.tanh(h @ w + b)
+    logits = h @ params[-1][0] + params[-1][1]
+    logits = logits - logits.max(axis=1, keepdims=True)
+    log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    return -log_p[np.arange(len(y)), y].mean(), (logits.argmax(axis=1) == y).mean()
+
+
+def test_cross_entropy_and_accuracy_match_numpy():
+    rng = np.random.default_rng(0)
+    params = training.init_mlp(rng, (3, 5, 4))
+    params = tuple((w, rng.normal(size=b.shape).astype(np.float32)) for w, b in params)
+    x, y = rng.normal(size=(50, 3)).astype(np.float32), rng.integers(0, 4, 50).astype(np.int32)
+    loss, acc = _np_cross_entropy([(w.astype(np.float64), b.astype(np.float64)) for w, b in params], x, y)
+    assert float(training.cross_entropy(params, x, y)) == pytest.approx(loss, rel=1e-5)
+    assert float(training.accuracy(params, x, y)) == pytest.approx(acc)
+
+
+def test_epoch_batches():
+    rng = np.random.default_rng(0)
+    idx = training.epoch_batches(rng, 100, 32)
+    assert idx.shape == (3, 32) and len(set(idx.ravel())) == 96 and idx.max() < 100
+    assert not np.array_equal(idx, training.epoch_batches(rng, 100, 32))  # a new order every epoch
+    np.testing.assert_array_equal(training.epoch_batches(rng, 100, 0), np.arange(100)[None])
+    np.testing.assert_array_equal(training.epoch_batches(rng, 100, 500), np.arange(100)[None])
+
+
+# --- training: the oracle is a plain loop over epochs and batches ---------------
+
+
+def test_original_run_matches_a_plain_training_loop():
+    """Chunks, the skipped epochs of the last chunk and the vmap change nothing but rounding."""
+    epochs, lr, seed = 13, 0.1, 4
+    runs = train_variants(epochs=epochs, lr=lr, seed=seed)
+    ds = datasets.load("moons", seed=seed)
+    weights_rng, batch_rng = (np.random.default_rng([seed, s]) for s in (1, 2))
+    params = training.init_mlp(weights_rng, (2, 16, 16, 2))
+    step = jax.jit(
+        lambda p, x, y: jax.tree.map(lambda w, g: w - lr * g, p, jax.grad(training.cross_entropy)(p, x, y))
+    )
+    losses = []
+    for _ in range(epochs):
+        for batch in training.epoch_batches(batch_rng, len(ds.y_train), 32):
+            params = step(params, ds.x_train[batch], ds.y_train[batch])
+        losses.append(float(training.cross_entropy(params, ds.x_train, ds.y_train)))
+    np.testing.assert_allclose(runs["original"].loss, losses, rtol=1e-4)
+    for (w, b), (w_ref, b_ref) in zip(runs["original"].params, params, strict=True):
+        np.testing.assert_allclose(w, w_ref, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(b, b_ref, rtol=1e-4, atol=1e-5)
+
+
+def test_default_moons_learns_and_negated_fails(default_runs):
+    original, negated = default_runs["original"], default_runs["negated"]
+    assert list(default_runs) == list(VARIANTS)
+    for h in default_runs.values():
+        assert h.objective.shape == h.loss.shape == h.accuracy.shape == h.test_accuracy.shape == (200,)
+        assert h.diverged_at is None
+    assert original.accuracy[-1] >= 0.95 and original.test_accuracy[-1] >= 0.9
+    assert original.loss[-1] < original.loss[0]
+    # the negated run "minimises" -L: its plotted objective falls, its true loss rises
+    assert negated.objective[-1] < negated.objective[0]
+    assert negated.loss[-1] > 10 * negated.loss[0]
+    assert negated.accuracy[-1] <= 0.5
+    np.testing.assert_array_equal(negated.objective, -negated.loss)
+
+
+def test_shifted_identical_to_original(default_runs):
+    original, shifted = default_runs["original"], default_runs["shifted"]
+    assert shifted.shift == pytest.approx(-2 * math.pi) and shifted.scale == 1.0
+    assert shifted.weights_equal_original.all() and (shifted.max_weight_diff == 0).all()
+    for field in ("loss", "accuracy", "test_accuracy"):
+        np.testing.assert_array_equal(getattr(shifted, field), getattr(original, field))
+    _assert_same_weights(shifted, original)
+    assert shifted.objective[-1] < 0  # below zero, and it trained just as well
+
+
+def test_weight_flag_reports_differences(default_runs):
+    """The flag the page cites is computed, not assumed: the negated lane differs from epoch 1."""
+    negated, original = default_runs["negated"], default_runs["original"]
+    assert not negated.weights_equal_original.any()
+    assert (negated.max_weight_diff > 0).all()
+    final_diff = max(
+        np.abs(a - b).max()
+        for la, lb in zip(negated.params, original.params, strict=True)
+        for a, b in zip(la, lb, strict=True)
+    )
+    assert negated.max_weight_diff[-1] == final_diff
+    assert original.weights_equal_original.all() and (original.max_weight_diff == 0).all()
+
+
+def test_value_reading_optimizer_breaks_the_identity():
+    """``step = lr * L * grad``: with ``L - 2π < 0`` the shifted run climbs, and the flag says so."""
+    runs = train_variants(optimizer="loss_x_grad", epochs=10, batch_size=None)
+    shifted = runs["shifted"]
+    assert not shifted.weights_equal_original[-1] and shifted.max_weight_diff[-1] > 0
+    assert shifted.loss[-1] > runs["original"].loss[-1]
+
+
+@settings(max_examples=6)
+@given(seed=st.integers(0, 2**32 - 1), shift=st.floats(-100.0, 100.0))
+def test_shift_changes_only_the_objective(seed, shift):
+    runs = train_variants(shift=shift, seed=seed, epochs=12)
+    original, shifted = runs["original"], runs["shifted"]
+    np.testing.assert_allclose(
+        shifted.objective, original.objective.astype(np.float64) + shift, rtol=0, atol=1e-6 * (1 + abs(shift))
+    )
+    assert shifted.weights_equal_original.all()
+    for field in ("loss", "accuracy", "test_accuracy"):
+        np.testing.assert_array_equal(getattr(shifted, field), getattr(original, field))
+    _assert_same_weights(shifted, original)
+
+
+def test_same_seed_same_run_and_prefix_property():
+    a, b = train_variants(epochs=15, seed=9), train_variants(epochs=15, seed=9)
+    longer = train_variants(epochs=25, seed=9)
+    for name in VARIANTS:
+        np.testing.assert_array_equal(a[name].loss, b[name].loss)
+        np.testing.assert_array_equal(a[name].loss, longer[name].loss[:15])
+    assert not np.array_equal(a["original"].loss, train_variants(epochs=15, seed=10)["original"].loss)
+
+
+def test_no_recompile_when_lr_shift_seed_or_epochs_change(count_compiles):
+    train_variants(epochs=5)
+    with count_compiles() as c:
+        train_variants(epochs=5, lr=0.37)
+        train_variants(epochs=5, shift=123.0)
+        train_variants(epochs=5, seed=12345)
+        train_variants(epochs=23)
+        train_variants(epochs=5, noise=0.3)
+    assert c.n == 0
+
+
+def test_on_progress_reports_chunks():
+    calls = []
+    train_variants(epochs=25, on_progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(10, 25), (20, 25), (25, 25)]
+
+
+def test_digits_trains_offline_to_a_sensible_accuracy():
+    runs = train_variants("digits", epochs=60)
+    assert runs["original"].test_accuracy[-1] >= 0.9
+    assert runs["shifted"].weights_equal_original.all()
+    assert runs["negated"].test_accuracy[-1] < 0.3
+
+
+def test_decision_grid(default_runs):
+    original = default_runs["original"]
+    grid = decision_grid(original.params, ((-2.0, 2.0), (-1.0, 3.0)), 7, activation=original.activation)
+    assert grid.probs.shape == (7, 7, 2)
+    np.testing.assert_allclose(grid.x[[0, -1]], [-2.0, 2.0])
+    np.testing.assert_allclose(grid.y[[0, -1]], [-1.0, 3.0])
+    np.testing.assert_allclose(grid.probs.sum(axis=-1), 1.0, rtol=1e-6)
+    logits = training.mlp(original.params, jnp.asarray([[grid.x[2], grid.y[5]]]))
+    np.testing.assert_allclose(grid.probs[5, 2], jax.nn.softmax(logits[0]), rtol=1e-5)
+
+
+def test_decision_grid_needs_two_inputs():
+    params = training.init_mlp(np.random.default_rng(0), (4, 3, 3))
+    with pytest.raises(ValueError):
+        decision_grid(params, ((0, 1), (0, 1)))
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(optimizer="nope"),
+        dict(activation="gelu"),
+        dict(epochs=0),
+        dict(hidden=(0,)),
+        dict(batch_size=-1),
+        dict(seed=-1),
+        dict(optimizer="adam", hyper=(0.9,)),
+    ],
+)
+def test_bad_arguments_raise(kwargs):
+    with pytest.raises(ValueError):
+        train_variants(**kwargs)
+
+
+def test_every_preset_has_a_training_learning_rate():
+    assert set(training.TRAINING_LR) == set(lossviz.OPTIMIZERS)
+    assert training.default_lr("sgd") == training.TRAINING_LR["sgd"]
