@@ -142,10 +142,16 @@ HOSTILE = [
     {"steps": "99999999"},
     {"step": "-1"},
     {"momentum": "7", "opt": "Momentum"},
-    {"g": ""},
     {"unknown": "1"},
     {"lr": "0.05" * 500},
 ]
+
+
+def test_empty_parameters_mean_defaults():
+    at = _run(g="", lr="", problem="")
+    assert not at.exception
+    assert at.selectbox(key="problem").value == "Linear regression"
+    assert "Identical, bit for bit" in _verdict(at)
 
 
 @pytest.mark.parametrize("query", HOSTILE, ids=lambda q: ",".join(q)[:40])
