@@ -44,8 +44,18 @@ _CONTOUR_LEVEL_SETS = (CONTOUR_LEVELS, (0.05, 0.25, 0.45, 0.55, 0.75, 0.95), (0.
 COLOURBAR_TICKS = (0.0, 0.25, 0.5, 0.75, 1.0)
 _PALETTE_SIZE = 255  # palette index 0 is the transparent "no value" colour
 _ROUNDING = 1e-4  # coordinates rounded to this fraction of the window: a 20th of a pixel
-_CONTOUR_MAX_POINTS = 3000  # per panel; a very wiggly landscape (Rastrigin) gets coarser lines
+_CONTOUR_MAX_POINTS = 3000  # vertices per panel; a wiggly landscape (Rastrigin) gets fewer levels
 _DEVIATION_FLOOR = 1e-12  # log x-axis: bit-identical (zero) deviations are drawn at this floor
+
+# a five-pointed star as an SVG path in the unit square that Vega scales by `size`
+_STAR = (
+    "M"
+    + "L".join(
+        f"{r * math.sin(k * math.pi / 5):.3f},{-r * math.cos(k * math.pi / 5):.3f}"
+        for k, r in zip(range(10), [1.0, 0.42] * 5, strict=True)
+    )
+    + "Z"
+)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -149,7 +159,7 @@ def png_data_url(t: np.ndarray) -> str:
 
 
 def format_value(v: float) -> str:
-    """Short label for a loss value (``2510``, ``0.0123``, ``−2.5e-5``, ``1e8``), with a real minus sign."""
+    """Short label for a loss value (``2510``, ``0.0123``, ``−2.5e−5``, ``1e8``) with real minus signs."""
     if v != 0 and not 1e-3 <= abs(v) < 1e5:
         text = f"{v:.1e}".replace(".0e", "e").replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
     else:
@@ -170,8 +180,9 @@ def colour_bar_labels(values: np.ndarray) -> list[str]:
 
 
 def _pack(x: np.ndarray, decimals: int) -> str:
-    """Numbers rounded to ``decimals`` places, joined by commas."""
-    return ",".join(map(repr, np.round(np.asarray(x, dtype=np.float64), decimals).tolist()))
+    """Numbers rounded to ``decimals`` places (``0``: integers), joined by commas."""
+    x = np.round(np.asarray(x, dtype=np.float64), decimals)
+    return ",".join(map(repr, x.astype(np.int64).tolist() if decimals == 0 else x.tolist()))
 
 
 def _decimals(lo: float, hi: float) -> int:
@@ -184,18 +195,17 @@ def _packed_xy(xy: np.ndarray, bounds: Bounds) -> dict[str, str]:
     return {"w1": _pack(xy[:, 0], _decimals(*bounds[0])), "w2": _pack(xy[:, 1], _decimals(*bounds[1]))}
 
 
-def _unpacked(records: list[dict[str, Any]], fields: Sequence[str], *, cross: bool = False) -> alt.Chart:
+def _unpacked(records: list[dict[str, Any]], fields: Sequence[str]) -> alt.Chart:
     """A chart of ``records`` whose packed ``fields`` become one row per number.
 
     Numbers travel as comma-joined strings: about a third of the JSON of one
-    object per row, and Altair neither deep-copies nor validates them element
-    by element (which took ~1 s for one explorer view). ``cross=True`` expands
-    the fields one after the other (a grid) instead of side by side.
+    object per row, and Altair neither deep-copies nor validates them one by one
+    (lists of numbers made ``to_dict`` of one explorer view take ~1 s).
     """
     chart = alt.Chart(_inline(records)).transform_calculate(**{f: f"split(datum.{f}, ',')" for f in fields})
-    for group in [[f] for f in fields] if cross else [list(fields)]:
-        chart = chart.transform_flatten(group)
-    return chart.transform_calculate(**{f: f"toNumber(datum.{f})" for f in fields})
+    return chart.transform_flatten(list(fields)).transform_calculate(
+        **{f: f"toNumber(datum.{f})" for f in fields}
+    )
 
 
 def _to_pixels(xy: np.ndarray, bounds: Bounds, size: tuple[float, float]) -> np.ndarray:
@@ -287,8 +297,8 @@ def finite_prefix(params: np.ndarray) -> np.ndarray:
 
 
 def _inline(records: list[dict[str, Any]]) -> dict[str, Any]:
-    # a plain dict is consolidated into the top-level `datasets` (both panels share identical
-    # data) and, unlike a DataFrame, is sent as JSON by Streamlit, not as an Arrow table
+    # a plain dict skips Altair's DataFrame handling (and its 5000-row limit) and is still
+    # consolidated into the top-level `datasets`, so data identical in both panels is sent once
     return {"values": records}
 
 
@@ -311,6 +321,7 @@ def _image_layer(panel: Panel, t: np.ndarray) -> alt.Chart:
 
 
 def _contour_layer(panel: Panel, t: np.ndarray, size: tuple[float, float]) -> alt.Chart:
+    """Thin white lines at the quantiles of the values (see :func:`contour_lines`)."""
     lines = contour_lines(panel.w1, panel.w2, t, panel.bounds, size)
     return (
         _unpacked([{"line": k, **_packed_xy(xy, panel.bounds)} for k, xy in enumerate(lines)], ["w1", "w2"])
@@ -321,6 +332,7 @@ def _contour_layer(panel: Panel, t: np.ndarray, size: tuple[float, float]) -> al
 
 
 def _arrow_layer(panel: Panel, size: tuple[float, float]) -> alt.Chart:
+    """White arrows along ``-∇f``, larger and more opaque where the gradient is steeper."""
     arrows = gradient_arrows(panel, *size)
     xy = np.stack([arrows["w1"], arrows["w2"]], axis=-1)
     record = {**_packed_xy(xy, panel.bounds), "angle": _pack(arrows["angle"], 0), "m": _pack(arrows["m"], 2)}
@@ -336,106 +348,88 @@ def _arrow_layer(panel: Panel, size: tuple[float, float]) -> alt.Chart:
 
 
 def _run_encodings(paths: Sequence[PathData]) -> tuple[alt.Color, alt.StrokeDash]:
-    """Colour and dash per path name, from its style; one legend with dashed line symbols."""
+    """Colour and dash per path name, from its style."""
     styles = {p.name: p.style for p in paths}
     legend = alt.Legend(orient="bottom", symbolType="stroke", symbolStrokeWidth=2.5, symbolSize=300)
     colours = [STYLE_COLOURS.get(s, "white") for s in styles.values()]
     dashes = [STYLE_DASHES.get(s, [1, 0]) for s in styles.values()]
     return (
         alt.Color("name:N", title=None, scale=alt.Scale(domain=list(styles), range=colours), legend=legend),
-        alt.StrokeDash(
-            "name:N", title=None, scale=alt.Scale(domain=list(styles), range=dashes), legend=legend
-        ),
+        # no dash legend: Streamlit's Vega-Lite draws it as a second legend instead of merging the two
+        alt.StrokeDash("name:N", scale=alt.Scale(domain=list(styles), range=dashes), legend=None),
     )
 
 
 def _path_layers(panel: Panel, colour: alt.Color, dash: alt.StrokeDash) -> list[alt.Chart]:
+    """The finite part of each path: a dark casing, then the line with a dot per step."""
     records = [
         {"name": p.name, **_packed_xy(xy, panel.bounds)}
         for p in panel.paths
         if len(xy := finite_prefix(p.params))
     ]
-    paths = (
-        _unpacked(records, ["w1", "w2"])
-        .transform_window(step="row_number()", groupby=["name"])
-        .transform_calculate(step="datum.step - 1")
-    )
-    # a dark casing under each line keeps orange/magenta readable on every viridis colour
-    casing = paths.mark_line(color="black", strokeWidth=3.5, opacity=0.45, clip=True).encode(
-        detail=alt.Detail("name:N"), order=alt.Order("step:Q")
-    )
-    line = paths.mark_line(strokeWidth=2, clip=True).encode(
-        color=colour, strokeDash=dash, order=alt.Order("step:Q")
-    )
-    points = paths.mark_circle(size=9, opacity=0.9, clip=True).encode(
-        color=colour, tooltip=[*map(alt.Tooltip, ("name:N", "step:Q", "w1:Q", "w2:Q"))]
-    )
-    return [casing, line, points]
+    paths = _unpacked(records, ["w1", "w2"]).transform_window(step="row_number()", groupby=["name"])
+    order = alt.Order("step:Q")
+    dots = alt.OverlayMarkDef(filled=True, size=9, opacity=0.9)
+    return [
+        # the casing keeps orange/magenta readable on every viridis colour
+        paths.mark_line(color="black", strokeWidth=3.5, opacity=0.45, clip=True).encode(
+            detail=alt.Detail("name:N"), order=order
+        ),
+        paths.mark_line(strokeWidth=2, clip=True, point=dots).encode(
+            color=colour, strokeDash=dash, order=order
+        ),
+    ]
 
 
 def _marker_layer(panel: Panel) -> alt.Chart:
     """Known minima (stars), the start (big white disc) and the playback positions, in one layer."""
-    minima = [
-        {"what": "minimum", "shape": _STAR, "fill": "white", "size": 220, "w1": a, "w2": b}
-        for a, b in panel.minima
-    ]
-    start = {
-        "what": "start",
-        "shape": "circle",
-        "fill": "white",
-        "size": 170,
-        "w1": panel.start[0],
-        "w2": panel.start[1],
-    }
-    current = [
-        {
-            "what": f"{s} run now",
-            "shape": "circle",
-            "fill": STYLE_COLOURS.get(s, "white"),
-            "size": 110,
-            "w1": a,
-            "w2": b,
-        }
-        for s, a, b in panel.current
+    rows = [
+        *((_STAR, "white", 220, a, b) for a, b in panel.minima),
+        ("circle", "white", 170, *panel.start),
+        *(("circle", STYLE_COLOURS.get(s, "white"), 110, a, b) for s, a, b in panel.current),
     ]
     # a diverged run has no current position: drop non-finite markers (JSON has no NaN)
-    rows = [{**r, "w1": float(r["w1"]), "w2": float(r["w2"])} for r in [*minima, start, *current]]
-    rows = [r for r in rows if math.isfinite(r["w1"]) and math.isfinite(r["w2"])]
+    records = [
+        {"shape": shape, "fill": fill, "size": size, "w1": float(a), "w2": float(b)}
+        for shape, fill, size, a, b in rows
+        if math.isfinite(a) and math.isfinite(b)
+    ]
     return (
-        alt.Chart(_inline(rows))
+        alt.Chart(_inline(records))
         .mark_point(filled=True, stroke="black", strokeWidth=1.5, opacity=1, clip=True)
         .encode(
             shape=alt.Shape("shape:N", scale=None),
             color=alt.Color("fill:N", scale=None),
             size=alt.Size("size:Q", scale=None),
-            tooltip=alt.Tooltip("what:N"),
         )
     )
 
 
 def _click_layer(panel: Panel, n: int, name: str) -> alt.Chart:
+    """``n x n`` invisible points over the bounds, generated by Vega: the click targets.
+
+    Drawn last: its ``nearest`` Voronoi cells cover the panel and take every click
+    and hover (so the layers below carry no tooltips).
+    """
     (lo1, hi1), (lo2, hi2) = panel.bounds
-    axes = {
-        "w1": _pack(np.linspace(lo1, hi1, n), _decimals(lo1, hi1)),
-        "w2": _pack(np.linspace(lo2, hi2, n), _decimals(lo2, hi2)),
-    }
+    d1, d2 = _decimals(lo1, hi1), _decimals(lo2, hi2)
+    grid = alt.SequenceGenerator(sequence=alt.SequenceParams(start=0, stop=n * n, **{"as": "i"}))
+    # rounded like the other coordinates, so a click gives 0.3, not 0.30000000000000004
+    w1 = f"round(({lo1!r} + (datum.i % {n}) * {(hi1 - lo1) / (n - 1)!r}) * 1e{d1}) / 1e{d1}"
+    w2 = f"round(({lo2!r} + floor(datum.i / {n}) * {(hi2 - lo2) / (n - 1)!r}) * 1e{d2}) / 1e{d2}"
     tooltip = [
         alt.Tooltip("w1:Q", title=panel.param_names[0]),
         alt.Tooltip("w2:Q", title=panel.param_names[1]),
     ]
-    return (
-        _unpacked([axes], ["w1", "w2"], cross=True)
-        .properties(name=name)
-        .mark_point(
-            shape="square", size=30, filled=True, opacity=0.001
-        )  # Vega ignores fully transparent marks
-        .encode(tooltip=tooltip)
-    )
+    # a sliver of opacity: Vega ignores events on fully transparent marks
+    mark = alt.MarkDef(type="point", shape="square", size=30, filled=True, opacity=0.001)
+    return alt.Chart(grid, name=name, mark=mark).transform_calculate(w1=w1, w2=w2).encode(tooltip=tooltip)
 
 
 def _panel(
     panel: Panel, runs: tuple[alt.Color, alt.StrokeDash], size: tuple[int, int], click_grid: int, name: str
 ) -> alt.LayerChart:
+    """One landscape panel; ``name`` names its click grid (the selection's view)."""
     (lo1, hi1), (lo2, hi2) = panel.bounds
     x = alt.X("w1:Q", title=panel.param_names[0], scale=alt.Scale(domain=[lo1, hi1], nice=False, zero=False))
     y = alt.Y("w2:Q", title=panel.param_names[1], scale=alt.Scale(domain=[lo2, hi2], nice=False, zero=False))
@@ -509,17 +503,6 @@ def landscape_pair(
     return chart
 
 
-# a five-pointed star as an SVG path in the unit square that Vega scales by `size`
-_STAR = (
-    "M"
-    + "L".join(
-        f"{r * math.sin(k * math.pi / 5):.3f},{-r * math.cos(k * math.pi / 5):.3f}"
-        for k, r in zip(range(10), [1.0, 0.42] * 5, strict=True)
-    )
-    + "Z"
-)
-
-
 # --- loss curves and the optimizer comparison -----------------------------------------------
 
 
@@ -553,6 +536,16 @@ def _symlog_ticks(lo: float, hi: float) -> list[float]:
     return sorted({0.0, *(m for m in mags if m <= hi), *(-m for m in mags if -m >= lo)})
 
 
+def _loss_y(values: np.ndarray, log_y: bool) -> alt.Y:
+    if not log_y:
+        return alt.Y("value:Q", title="loss", scale=alt.Scale(zero=False))
+    ticks = _symlog_ticks(values.min(), values.max()) if values.size else []
+    # below three decades symlog is nearly linear and Vega's own ticks do fine
+    labels = _label_expr(ticks, map(format_value, ticks))
+    axis = alt.Axis(values=ticks, labelExpr=labels) if len(ticks) > 3 else alt.Axis()
+    return alt.Y("value:Q", title="loss (symlog)", scale=alt.Scale(type="symlog"), axis=axis)
+
+
 def loss_path_chart(
     frame: pd.DataFrame,
     *,
@@ -571,23 +564,22 @@ def loss_path_chart(
     frame = frame[np.isfinite(frame["value"].astype(float))]
     runs = list(dict.fromkeys(frame["run"]))
     palette = [STYLE_COLOURS["original"], STYLE_COLOURS["transformed"], "#4c78a8", "#54a24b"]
-    if log_y:
-        ticks = _symlog_ticks(frame["value"].min(), frame["value"].max()) if len(frame) else []
-        # below three decades symlog is nearly linear and Vega's own ticks do fine
-        axis = (
-            alt.Axis(values=ticks, labelExpr=_label_expr(ticks, map(format_value, ticks)))
-            if len(ticks) > 3
-            else alt.Axis()
-        )
-        y = alt.Y("value:Q", title="loss (symlog)", scale=alt.Scale(type="symlog"), axis=axis)
-    else:
-        y = alt.Y("value:Q", title="loss", scale=alt.Scale(zero=False))
+    # one packed record per curve: a 1000-step view is ~50 KB instead of ~200 KB of rows
+    records = [
+        {
+            "run": run,
+            "quantity": q,
+            "step": _pack(g["step"], 0),
+            "value": ",".join(f"{v:.6g}" for v in g["value"]),
+        }
+        for (run, q), g in frame.groupby(["run", "quantity"], sort=False)
+    ]
     lines = (
-        alt.Chart(frame)
+        _unpacked(records, ["step", "value"])
         .mark_line(strokeWidth=2)
         .encode(
             x=alt.X("step:Q", title="step", axis=alt.Axis(tickCount=8, tickMinStep=1)),
-            y=y,
+            y=_loss_y(frame["value"].to_numpy(dtype=float), log_y),
             color=alt.Color(
                 "run:N", title=None, scale=alt.Scale(domain=runs, range=palette[: max(len(runs), 1)])
             ),
@@ -600,12 +592,8 @@ def loss_path_chart(
             ],
         )
     )
-    steps = [] if current_step is None else [int(current_step)]
-    rule = (
-        alt.Chart(pd.DataFrame({"step": steps}))
-        .mark_rule(color="gray", strokeDash=[2, 2])
-        .encode(x=alt.X("step:Q"))
-    )
+    steps = [] if current_step is None else [{"step": int(current_step)}]
+    rule = alt.Chart(_inline(steps)).mark_rule(color="gray", strokeDash=[2, 2]).encode(x=alt.X("step:Q"))
     return alt.layer(lines, rule).properties(width=width, height=height)
 
 

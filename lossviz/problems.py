@@ -39,6 +39,8 @@ class Problem:
       lower_bound: a known lower bound of ``L`` (``None``: unbounded below).
         Monotone maps such as ``log(1+L)`` are offered only when it is >= 0.
       description: one sentence for the page.
+      lr: a learning rate at which plain SGD makes steady progress here (the
+        page switches to it when the problem changes).
     """
 
     name: str
@@ -50,6 +52,7 @@ class Problem:
     param_names: tuple[str, str] = ("w1", "w2")
     lower_bound: float | None = 0.0
     description: str = ""
+    lr: float = 0.05
 
     # eq=False keeps hashing by identity, so a Problem (and its loss) can be
     # a static argument of jitted functions.
@@ -174,6 +177,7 @@ _PROBLEM_LIST = (
         start=(-2.5, 3.0),
         minima=(_logistic_minimum(),),
         description="Two overlapping classes, a linear classifier w·x, log loss.",
+        lr=0.5,
     ),
     Problem(
         name="quadratic",
@@ -183,6 +187,7 @@ _PROBLEM_LIST = (
         start=(-2.5, 1.5),
         minima=((0.0, 0.0),),
         description="An elongated bowl (condition number 25): plain descent zig-zags.",
+        lr=0.02,
     ),
     Problem(
         name="rosenbrock",
@@ -193,6 +198,7 @@ _PROBLEM_LIST = (
         minima=((1.0, 1.0),),
         param_names=("x", "y"),
         description="A long curved valley; easy to find, slow to follow.",
+        lr=0.001,
     ),
     Problem(
         name="himmelblau",
@@ -208,6 +214,7 @@ _PROBLEM_LIST = (
         ),
         param_names=("x", "y"),
         description="Four global minima, all with L = 0: the start decides which.",
+        lr=0.01,
     ),
     Problem(
         name="beale",
@@ -218,6 +225,7 @@ _PROBLEM_LIST = (
         minima=((3.0, 0.5),),
         param_names=("x", "y"),
         description="Flat plateaus and very steep walls (L reaches 10^5).",
+        lr=0.002,
     ),
     Problem(
         name="saddle",
@@ -228,6 +236,7 @@ _PROBLEM_LIST = (
         minima=(),
         lower_bound=None,
         description="No minimum at all: descent slides off along w2 and L → −∞.",
+        lr=0.02,
     ),
     Problem(
         name="rastrigin",
@@ -238,6 +247,7 @@ _PROBLEM_LIST = (
         minima=((0.0, 0.0),),
         param_names=("x", "y"),
         description="A bowl covered in local minima: descent stops in the nearest one.",
+        lr=0.002,
     ),
 )
 

@@ -113,6 +113,7 @@ def test_changing_the_problem_resets_the_start_and_map():
     assert not at.exception
     assert at.number_input(key="x0").value is None
     assert at.selectbox(key="g").value == "L"
+    assert at.select_slider(key="lr").value == 0.02  # the saddle's suggested learning rate
 
 
 def test_playback_runs_to_the_end():

@@ -3,6 +3,8 @@
 import base64
 import io
 import json
+import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -205,17 +207,33 @@ def test_selection_is_defined_once_and_bound_to_both_click_grids():
     assert param["select"] == {"type": "point", "fields": ["w1", "w2"], "nearest": True, "on": "click"}
     grids = [layer for pair in d["hconcat"] for layer in pair["hconcat"][0]["layer"] if "name" in layer]
     assert sorted(param["views"]) == sorted(g["name"] for g in grids) and len(set(param["views"])) == 2
-    # both grids are the same data set, consolidated into one entry of `datasets`
-    assert grids[0]["data"] == grids[1]["data"]
+    assert grids[0]["data"] == grids[1]["data"] and grids[0]["transform"] == grids[1]["transform"]
     assert all(0 < g["mark"]["opacity"] < 0.01 for g in grids)  # invisible, but still hit by clicks
 
 
-def test_click_grid_is_n_by_n_over_the_bounds():
-    d = spec(charts.landscape_pair(make_panel(), make_panel(), click_grid=5))
+GRID_EXPR = re.compile(
+    r"round\(\((\S+) \+ (?:\(datum\.i % (\d+)\)|floor\(datum\.i / (\d+)\)) \* (\S+)\) \* 1e(\d+)\) / 1e\5"
+)
+
+
+def grid_values(expr: str, count: int) -> list[float]:
+    """The values of a click-grid coordinate expression (``lo + k * step``, rounded) for k < count."""
+    lo, _, _, step, decimals = GRID_EXPR.fullmatch(expr).groups()
+    return [
+        math.floor((float(lo) + k * float(step)) * 10 ** int(decimals) + 0.5) / 10 ** int(decimals)
+        for k in range(count)
+    ]
+
+
+def test_click_grid_is_n_by_n_rounded_points_over_the_bounds():
+    d = spec(charts.landscape_pair(make_panel(), make_panel(), click_grid=41))
     grid = next(layer for layer in d["hconcat"][0]["hconcat"][0]["layer"] if "name" in layer)
-    (record,) = d["datasets"][grid["data"]["name"]]
-    assert record == {"w1": "-2.0,-1.0,0.0,1.0,2.0", "w2": "-1.0,0.0,1.0,2.0,3.0"}
-    assert [t.get("flatten") for t in grid["transform"] if "flatten" in t] == [["w1"], ["w2"]]
+    assert grid["data"] == {"sequence": {"start": 0, "stop": 41 * 41, "as": "i"}}
+    exprs = {t["as"]: t["calculate"] for t in grid["transform"]}
+    assert "% 41)" in exprs["w1"] and "floor(datum.i / 41)" in exprs["w2"]
+    w1, w2 = grid_values(exprs["w1"], 41), grid_values(exprs["w2"], 41)
+    assert (w1[0], w1[3], w1[-1]) == (-2.0, -1.7, 2.0)  # rounded: not -1.7000000000000002
+    assert (w2[0], w2[-1]) == (-1.0, 3.0)
 
 
 def test_axes_are_fixed_to_the_bounds_and_titled():
@@ -300,8 +318,11 @@ def test_loss_path_chart_drops_non_finite_values(log_y, current_step):
         {"original run": (losses, losses - 2), "transformed run": (-losses, losses)}
     )
     d = spec(charts.loss_path_chart(frame, current_step=current_step, log_y=log_y))
-    (data,) = [v for v in d["datasets"].values() if v and "value" in v[0]]
-    assert len(data) == 12 and all(np.isfinite(row["value"]) for row in data)
+    (curves,) = [v for v in d["datasets"].values() if v and "value" in v[0]]
+    assert len(curves) == 4  # one packed record per (run, quantity)
+    values = [float(x) for curve in curves for x in curve["value"].split(",")]
+    steps = [int(x) for curve in curves for x in curve["step"].split(",")]
+    assert len(values) == len(steps) == 12 and set(steps) == {0, 1, 2} and np.isfinite(values).all()
     assert d["layer"][0]["encoding"]["y"]["scale"].get("type") == ("symlog" if log_y else None)
 
 
@@ -327,3 +348,8 @@ def test_optimizer_deviation_chart_shows_zero_and_diverged_runs():
     bars = [r["bar"] for r in rows]
     assert bars[0] > rows[0]["base"] and bars[3] == bars[4] > bars[2]  # zero is visible, diverged is longest
     assert d["layer"][0]["encoding"]["x"]["scale"]["type"] == "log"
+
+
+def test_optimizer_deviation_chart_of_an_empty_frame_validates():
+    empty = pd.DataFrame({"optimizer": [], "max_dtheta": [], "verdict": []})
+    assert spec(charts.optimizer_deviation_chart(empty))["layer"][0]["mark"]["type"] == "bar"

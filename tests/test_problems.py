@@ -213,3 +213,14 @@ def test_saddle_is_unbounded_below():
     along_w2 = np.array([float(p.loss(jnp.array([0.0, t]))) for t in (0.0, 0.5, 1.0, 10.0, 100.0)])
     assert np.all(np.diff(along_w2) < 0)
     assert along_w2[-1] < -1000.0
+
+
+def test_suggested_learning_rates_make_sgd_progress():
+    from lossviz.settings import LR_CHOICES
+    from lossviz.trajectories import run_preset
+
+    for name, p in PROBLEMS.items():
+        assert p.lr in LR_CHOICES, name
+        run = run_preset(name, "sgd", lr=p.lr, steps=100)
+        assert run.diverged_at is None, name
+        assert run.loss[-1] < run.loss[0], name

@@ -45,6 +45,7 @@ def _on_problem_change() -> None:
     # A start point or map of the old problem may not fit the new one.
     _set(**{settings.X0: None, settings.Y0: None, settings.STEP: _end_step()})
     name = settings.PROBLEM_LABELS.get(st.session_state.get(settings.PROBLEM), settings.DEFAULT_PROBLEM)
+    st.session_state[settings.LR] = PROBLEMS[name].lr
     if st.session_state.get(settings.G) not in settings.map_labels(maps_for(PROBLEMS[name].lower_bound)):
         st.session_state[settings.G] = IDENTITY
 
