@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -48,8 +47,13 @@ from lossviz import settings  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 CHART = "[data-testid='stVegaLiteChart']"
 DRAWN = f"{CHART} canvas, {CHART} svg"
@@ -116,9 +120,23 @@ class Server:
         self.t0 = time.perf_counter()
         # A file, not a pipe: a full pipe would block the server.
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(self.port), "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(self.port),
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
 
     def wait_healthy(self, timeout: float = 60.0) -> float:
@@ -152,7 +170,7 @@ class Server:
 def _wait_charts(page, timeout_ms: int = 120_000) -> None:
     page.wait_for_selector(DRAWN, timeout=timeout_ms)
     page.wait_for_function(
-        f"document.querySelectorAll(\"{CHART}\").length >= {N_CHARTS} && "
+        f'document.querySelectorAll("{CHART}").length >= {N_CHARTS} && '
         f"Array.from(document.querySelectorAll(\"{CHART}\")).every(c => c.querySelector('canvas, svg'))",
         timeout=timeout_ms,
     )
@@ -172,7 +190,10 @@ def cold_start(browser, extra_env: dict[str, str] | None = None) -> tuple[Server
     _wait_charts(page)
     times["all charts"] = time.perf_counter() - server.t0
     if page.locator("[data-testid='stException']").count():
-        print("  the page shows an exception:\n" + page.locator("[data-testid='stException']").first.inner_text())
+        print(
+            "  the page shows an exception:\n"
+            + page.locator("[data-testid='stException']").first.inner_text()
+        )
     return server, page, times
 
 
@@ -184,7 +205,9 @@ def baseline_import_rss() -> float:
         "jnp.zeros(2).block_until_ready()\n"
         "print(open('/proc/self/status').read())"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
     for line in out.splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024.0
@@ -233,7 +256,8 @@ def main() -> None:
                     rss, hwm = _rss_mb(server.proc.pid)
                     samples.append(rss)
                     done += 1
-                    print(f"  {i + 1:2d} {dt:5.2f} s to {N_CHARTS} charts, RSS {rss:5.0f} MB  ?{urllib.parse.urlencode(query)}")
+                    link = urllib.parse.urlencode(query)
+                    print(f"  {i + 1:2d} {dt:5.2f} s to {N_CHARTS} charts, RSS {rss:5.0f} MB  ?{link}")
                 time.sleep(2.0)
                 rss, hwm = _rss_mb(server.proc.pid)
                 results.update(final=rss, peak=max(hwm, *samples), loads=done)
@@ -276,7 +300,8 @@ def main() -> None:
             f"warm {results['first chart, cache warm']:.2f} s"
         )
     print(
-        f"  {'PASS' if results['peak'] <= MEMORY_BUDGET_MB else 'FAIL'}  server memory over {results['loads']} loads: "
+        f"  {'PASS' if results['peak'] <= MEMORY_BUDGET_MB else 'FAIL'}  server memory over "
+        f"{results['loads']} loads: "
         f"peak {results['peak']:.0f} MB, final {results['final']:.0f} MB (budget <= {MEMORY_BUDGET_MB:g} MB; "
         f"import-only baseline {base_rss:.0f} MB)"
     )

@@ -41,9 +41,8 @@ sys.path.insert(0, ROOT)
 
 import jax  # noqa: E402
 import numpy as np  # noqa: E402
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
 from streamlit import logger as _st_logger  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
 
 # AppTest runs the page outside a server: this warning is expected and says nothing.
 _st_logger.get_logger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel("ERROR")
@@ -77,7 +76,13 @@ _TIMED = (
     ("streamlit", "altair_chart"),
     ("streamlit", "dataframe"),
 )
-_NESTED = {"landscape_views", "landscape_pair", "loss_path_chart", "all_optimizers", "optimizer_deviation_chart"}
+_NESTED = {
+    "landscape_views",
+    "landscape_pair",
+    "loss_path_chart",
+    "all_optimizers",
+    "optimizer_deviation_chart",
+}
 _spent: dict[str, float] = {}
 
 
@@ -221,7 +226,9 @@ def main() -> None:
     t_import = time.perf_counter() - t0
     at = AppTest.from_file(os.path.join(ROOT, "app.py"), default_timeout=300)
     t, n = _timed_run(at)
-    spent = ", ".join(f"{k.rsplit('/', 1)[-1].removesuffix('_duration')} {v:.2f} s" for k, v in _jax_events.items())
+    spent = ", ".join(
+        f"{k.rsplit('/', 1)[-1].removesuffix('_duration')} {v:.2f} s" for k, v in _jax_events.items()
+    )
     print(f"cold: importing the page's modules {t_import:.2f} s (jax, streamlit already imported)")
     print(f"cold: first run at defaults {t:.2f} s, {n} compiles; JAX compile time: {spent}")
     _print_breakdown(1, 1e3 * t, "first run")

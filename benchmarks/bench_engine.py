@@ -106,7 +106,9 @@ class Case:
 
 CASES = (
     Case("linear_regression", linreg_loss, linreg_grad, (0.01, 0.2), (0.5, 2.0), ((-1.5, 4.5), (-3.5, 2.5))),
-    Case("logistic_regression", logreg_loss, logreg_grad, (0.05, 1.0), (0.5, 2.0), ((-3.0, 4.0), (-3.5, 3.5))),
+    Case(
+        "logistic_regression", logreg_loss, logreg_grad, (0.05, 1.0), (0.5, 2.0), ((-3.0, 4.0), (-3.5, 3.5))
+    ),
     Case("rosenbrock", rosen_loss, rosen_grad, (1e-4, 3e-4), (0.5, 2.0), ((-1.5, 1.5), (-0.5, 2.5))),
     Case("himmelblau", himmel_loss, himmel_grad, (5e-4, 2e-3), (0.5, 2.0), ((-4.0, 4.0), (-4.0, 4.0))),
 )
@@ -115,7 +117,9 @@ CASES = (
 
 
 def engine_view(problem: str, lr: float, a: float, c: float, start: tuple[float, float]):
-    v = views(problem, scale=a, g="identity", shift=c, resolution=RESOLUTION, field_resolution=FIELD_RESOLUTION)
+    v = views(
+        problem, scale=a, g="identity", shift=c, resolution=RESOLUTION, field_resolution=FIELD_RESOLUTION
+    )
     original = run_preset(problem, "sgd", lr=lr, steps=STEPS, start=start)
     transformed = run_preset(problem, "sgd", lr=lr, steps=STEPS, start=start, scale=a, shift=c)
     return v, original, transformed
@@ -236,17 +240,23 @@ def main() -> None:
         print(f"  ratio reference/engine: {mr / me:.1f}x   compiles during timed loop: {new_compiles}\n")
         results.append((case.problem, me, mr, same, new_compiles))
 
-    print("SUMMARY (budget: one view's engine work >= 10x faster than the NumPy reference, at the default problem)")
+    print(
+        "SUMMARY (budget: one view's engine work >= 10x faster than the NumPy reference, "
+        "at the default problem)"
+    )
     for problem, me, mr, same, new_compiles in results:
         ok = mr / me >= BUDGET_RATIO and same and new_compiles == 0
         what = "budget (default problem)" if problem == P.DEFAULT_PROBLEM else "same check, other problem"
         print(
-            f"  {'PASS' if ok else 'FAIL'}  {problem:20s} ratio {mr / me:5.1f}x (>= {BUDGET_RATIO:g}x): engine "
-            f"{1e3 * me:6.2f} ms, reference {1e3 * mr:7.2f} ms; same numbers {same}, recompiles {new_compiles}"
-            f"  [{what}]"
+            f"  {'PASS' if ok else 'FAIL'}  {problem:20s} ratio {mr / me:5.1f}x (>= {BUDGET_RATIO:g}x): "
+            f"engine {1e3 * me:6.2f} ms, reference {1e3 * mr:7.2f} ms; same numbers {same}, "
+            f"recompiles {new_compiles}  [{what}]"
         )
-    print(f"  (load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; engine and reference alternate, "
-          "so load hits both alike)")
+    print(
+        f"  (load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; engine and reference alternate, "
+        "so load hits both alike)"
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -28,9 +28,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
 from streamlit import logger as _st_logger  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
 
 # AppTest runs the page outside a server: this warning is expected and says nothing.
 _st_logger.get_logger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel("ERROR")
@@ -45,13 +44,20 @@ SCENARIOS: tuple[tuple[str, tuple[tuple[str, str, object], ...]], ...] = (
     ("defaults (linear_regression, sgd)", ()),
     (
         "rosenbrock + adam + c=-2π",
-        (("choice", settings.PROBLEM, "rosenbrock"), ("choice", settings.OPTIMIZER, "adam"),
-         ("number", settings.SHIFT, -2 * math.pi)),
+        (
+            ("choice", settings.PROBLEM, "rosenbrock"),
+            ("choice", settings.OPTIMIZER, "adam"),
+            ("number", settings.SHIFT, -2 * math.pi),
+        ),
     ),
     (
         "saddle + sgd + a=-1",
-        (("choice", settings.PROBLEM, "saddle"), ("choice", settings.OPTIMIZER, "sgd"),
-         ("number", settings.SHIFT, 0.0), ("number", settings.SCALE, -1.0)),
+        (
+            ("choice", settings.PROBLEM, "saddle"),
+            ("choice", settings.OPTIMIZER, "sgd"),
+            ("number", settings.SHIFT, 0.0),
+            ("number", settings.SCALE, -1.0),
+        ),
     ),
     (
         "beale + sgd + lr=1 (diverges) + a=-1",
@@ -59,9 +65,14 @@ SCENARIOS: tuple[tuple[str, tuple[tuple[str, str, object], ...]], ...] = (
     ),
     (
         "rastrigin + momentum + 1000 steps (max), step=500",
-        (("choice", settings.PROBLEM, "rastrigin"), ("choice", settings.OPTIMIZER, "momentum"),
-         ("number", settings.SCALE, 1.0), ("select_slider", settings.LR, 0.01),
-         ("slider", settings.STEPS, 1000), ("slider", settings.STEP, 500)),
+        (
+            ("choice", settings.PROBLEM, "rastrigin"),
+            ("choice", settings.OPTIMIZER, "momentum"),
+            ("number", settings.SCALE, 1.0),
+            ("select_slider", settings.LR, 0.01),
+            ("slider", settings.STEPS, 1000),
+            ("slider", settings.STEP, 500),
+        ),
     ),
 )
 
@@ -108,7 +119,15 @@ def _chart_sizes(chart) -> dict[str, float]:
 def _title(chart) -> str:
     """What the chart is, from its marks."""
     marks = sorted(set(re.findall(r'"mark": ?(?:\{"type": ?)?"([a-z]+)"', chart.proto.spec)))
-    name = "landscapes" if "image" in marks else "loss curves" if "rule" in marks else "optimizers" if "bar" in marks else "?"
+    name = (
+        "landscapes"
+        if "image" in marks
+        else "loss curves"
+        if "rule" in marks
+        else "optimizers"
+        if "bar" in marks
+        else "?"
+    )
     return f"{name} [{','.join(marks)}]"
 
 
@@ -120,13 +139,17 @@ def measure(at: AppTest, label: str) -> float:
         s = _chart_sizes(chart)
         total += s["total"]
         print(
-            f"  chart {i}: {s['total'] / KB:6.1f} KB = spec JSON {s['spec'] / KB:5.1f} KB + {s['n_datasets']:2d} Arrow "
-            f"datasets {s['datasets'] / KB:6.1f} KB; PNG data URLs {s['png'] / KB:5.1f} KB  {_title(chart)}"
+            f"  chart {i}: {s['total'] / KB:6.1f} KB = spec JSON {s['spec'] / KB:5.1f} KB + "
+            f"{s['n_datasets']:2d} Arrow datasets {s['datasets'] / KB:6.1f} KB; "
+            f"PNG data URLs {s['png'] / KB:5.1f} KB  {_title(chart)}"
         )
     chart_ids = {id(c) for c in charts}
     others = [e for e in _leaves(at._tree) if id(e) not in chart_ids]
     other_bytes = sum(e.proto.ByteSize() for e in others if hasattr(e.proto, "ByteSize"))
-    print(f"  charts total {total / KB:.1f} KB; all other elements {other_bytes / KB:.1f} KB ({len(others)} elements)")
+    print(
+        f"  charts total {total / KB:.1f} KB; all other elements {other_bytes / KB:.1f} KB "
+        f"({len(others)} elements)"
+    )
     return total
 
 
