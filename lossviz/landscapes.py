@@ -91,15 +91,16 @@ class Views(NamedTuple):
 
 
 @functools.partial(jax.jit, static_argnames=("problem", "g", "resolution", "field_resolution"))
-def _views(problem: str, g: str, resolution: int, field_resolution: int, scale, shift):
+def _views(problem: str, g: str, resolution: int, field_resolution: int, scale, shift, temperature):
     p = PROBLEMS[problem]
-    objective = transform(p.loss, scale=scale, g=g, shift=shift)
+    base = p.at_temperature(temperature)
+    objective = transform(base, scale=scale, g=g, shift=shift)
     w1, w2 = (jnp.asarray(a) for a in grid_axes(p.bounds, resolution))
     f1, f2 = (jnp.asarray(a) for a in grid_axes(p.bounds, field_resolution))
     return (
-        _on_grid(p.loss, w1, w2),
+        _on_grid(base, w1, w2),
         _on_grid(objective, w1, w2),
-        _on_grid(jax.grad(p.loss), f1, f2),
+        _on_grid(jax.grad(base), f1, f2),
         _on_grid(jax.grad(objective), f1, f2),
     )
 
@@ -112,17 +113,26 @@ def views(
     shift: float = 0.0,
     resolution: int = 200,
     field_resolution: int = 25,
+    temperature: float | None = None,
 ) -> Views:
     """Landscapes and gradient fields of a registered problem and its transform.
 
-    One compiled function per ``(problem, g, resolutions)``; ``scale`` and
-    ``shift`` are traced, so changing them never recompiles.
+    One compiled function per ``(problem, g, resolutions)``; ``scale``,
+    ``shift`` and ``temperature`` (for problems that have one; default: the
+    problem's) are traced, so changing them never recompiles.
     """
     p = PROBLEMS[problem]
+    temperature = (p.temperature or 1.0) if temperature is None else temperature
     values, tvalues, grads, tgrads = (
         np.asarray(a)
         for a in _views(
-            problem, g, int(resolution), int(field_resolution), np.float32(scale), np.float32(shift)
+            problem,
+            g,
+            int(resolution),
+            int(field_resolution),
+            np.float32(scale),
+            np.float32(shift),
+            np.float32(temperature),
         )
     )
     w1, w2 = grid_axes(p.bounds, resolution)

@@ -20,6 +20,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from lossviz import surrogates
+
 Bounds = tuple[tuple[float, float], tuple[float, float]]
 Point = tuple[float, float]
 
@@ -41,6 +43,9 @@ class Problem:
       description: one sentence for the page.
       lr: a learning rate at which plain SGD makes steady progress here (the
         page switches to it when the problem changes).
+      tempered: ``(theta, temperature) -> scalar`` for problems with a
+        temperature (smooth surrogates); ``loss`` is then this at ``temperature``.
+      temperature: the default temperature (``None``: the problem has none).
     """
 
     name: str
@@ -53,6 +58,15 @@ class Problem:
     lower_bound: float | None = 0.0
     description: str = ""
     lr: float = 0.05
+    tempered: Callable[[jax.Array, jax.Array], jax.Array] | None = None
+    temperature: float | None = None
+
+    def at_temperature(self, temperature: float | jax.Array | None) -> Callable[[jax.Array], jax.Array]:
+        """The loss at another temperature (``loss`` itself if the problem has none)."""
+        if self.tempered is None or temperature is None:
+            return self.loss
+        tempered = self.tempered
+        return lambda theta: tempered(theta, temperature)
 
     # eq=False keeps hashing by identity, so a Problem (and its loss) can be
     # a static argument of jitted functions.
@@ -88,10 +102,10 @@ def _linear_minimum() -> Point:
     return (float(w), float(b))
 
 
-def _logistic_minimum() -> Point:
+def _logistic_minimum(x: np.ndarray = LOGISTIC_X, y: np.ndarray = LOGISTIC_Y) -> Point:
     """Newton's method in float64 on the (strictly convex) logistic loss."""
-    x = LOGISTIC_X.astype(np.float64)
-    y = LOGISTIC_Y.astype(np.float64)
+    x = x.astype(np.float64)
+    y = y.astype(np.float64)
     w = np.zeros(2)
     for _ in range(50):
         margin = y * (x @ w)
@@ -156,6 +170,54 @@ def saddle_loss(theta: jax.Array) -> jax.Array:
 def rastrigin_loss(theta: jax.Array) -> jax.Array:
     """Rastrigin's function: a bowl covered in local minima, global one at 0."""
     return 20.0 + jnp.sum(theta**2 - 10.0 * jnp.cos(2.0 * jnp.pi * theta))
+
+
+# --- a linear classifier and its non-differentiable 0-1 error -----------------------
+
+def _classifier_data(n: int = 80, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Two overlapping classes (labels +1/-1) for a bias-free linear classifier."""
+    rng = np.random.default_rng(seed)
+    labels = np.where(np.arange(n) % 2 == 0, 1.0, -1.0)
+    x = np.outer(labels, [1.0, 0.6]) + rng.normal(0.0, 0.8, size=(n, 2))
+    return x.astype(np.float32), labels.astype(np.float32)
+
+
+CLASSIFIER_X, CLASSIFIER_Y = _classifier_data()
+SURROGATE_TEMPERATURE = 0.5
+
+
+def _margins(theta: jax.Array) -> jax.Array:
+    return CLASSIFIER_Y * (CLASSIFIER_X @ theta)
+
+
+def zero_one_loss(theta: jax.Array) -> jax.Array:
+    """Fraction of misclassified points (margin <= 0): piecewise constant."""
+    return jnp.mean(1.0 - surrogates.step(_margins(theta)))
+
+
+def zero_one_soft_loss(theta: jax.Array, temperature: jax.Array | float = SURROGATE_TEMPERATURE) -> jax.Array:
+    """The 0-1 error with the step replaced by a sigmoid of this temperature."""
+    return jnp.mean(1.0 - surrogates.soft_step(_margins(theta), temperature))
+
+
+def zero_one_ste_loss(theta: jax.Array, temperature: jax.Array | float = SURROGATE_TEMPERATURE) -> jax.Array:
+    """Forward: exactly the 0-1 error. Backward: the sigmoid surrogate's gradient."""
+    ste = surrogates.straight_through(surrogates.step, lambda m: surrogates.soft_step(m, temperature))
+    return jnp.mean(1.0 - ste(_margins(theta)))
+
+
+def logistic_loss(theta: jax.Array) -> jax.Array:
+    """Cross-entropy ``log(1 + exp(-margin))`` of the same classifier."""
+    return jnp.mean(jax.nn.softplus(-_margins(theta)))
+
+
+def hinge_loss(theta: jax.Array) -> jax.Array:
+    """``max(0, 1 - margin)``: the support vector machine's loss."""
+    return jnp.mean(jax.nn.relu(1.0 - _margins(theta)))
+
+
+_CLASSIFIER_BOUNDS: Bounds = ((-4.0, 4.0), (-4.0, 4.0))
+_CLASSIFIER_START: Point = (-3.0, 1.0)
 
 
 _PROBLEM_LIST = (
@@ -251,5 +313,65 @@ _PROBLEM_LIST = (
     ),
 )
 
-PROBLEMS: dict[str, Problem] = {p.name: p for p in _PROBLEM_LIST}
+_CLASSIFIER_LIST = (
+    Problem(
+        name="zero_one",
+        title="0-1 error (linear classifier)",
+        loss=zero_one_loss,
+        bounds=_CLASSIFIER_BOUNDS,
+        start=_CLASSIFIER_START,
+        minima=(),
+        description="The fraction of misclassified points: flat almost everywhere, so its gradient is zero.",
+        lr=0.5,
+    ),
+    Problem(
+        name="zero_one_soft",
+        title="0-1 error, sigmoid surrogate",
+        loss=zero_one_soft_loss,
+        bounds=_CLASSIFIER_BOUNDS,
+        start=_CLASSIFIER_START,
+        minima=(),
+        description="The step inside the 0-1 error replaced by a sigmoid: a smooth copy with a real gradient.",
+        lr=0.5,
+        tempered=zero_one_soft_loss,
+        temperature=SURROGATE_TEMPERATURE,
+    ),
+    Problem(
+        name="zero_one_ste",
+        title="0-1 error, straight-through gradient",
+        loss=zero_one_ste_loss,
+        bounds=_CLASSIFIER_BOUNDS,
+        start=_CLASSIFIER_START,
+        minima=(),
+        description="Forward: the exact 0-1 error. Backward: a 'fake' gradient, the sigmoid surrogate's.",
+        lr=0.5,
+        tempered=zero_one_ste_loss,
+        temperature=SURROGATE_TEMPERATURE,
+    ),
+    Problem(
+        name="logistic",
+        title="Logistic loss (linear classifier)",
+        loss=logistic_loss,
+        bounds=_CLASSIFIER_BOUNDS,
+        start=_CLASSIFIER_START,
+        minima=(_logistic_minimum(CLASSIFIER_X, CLASSIFIER_Y),),
+        description="Cross-entropy of the same classifier: convex, smooth, the usual surrogate.",
+        lr=0.5,
+    ),
+    Problem(
+        name="hinge",
+        title="Hinge loss (linear classifier)",
+        loss=hinge_loss,
+        bounds=_CLASSIFIER_BOUNDS,
+        start=_CLASSIFIER_START,
+        # The linear programme min mean(s) s.t. s >= 0, s >= 1 - y x.w, solved once
+        # with scipy's HiGHS (tests/test_problems.py re-solves it): scipy.optimize
+        # costs 0.75 s of start-up, too much to import here.
+        minima=((1.4909256, 2.02502424),),
+        description="max(0, 1 − margin) of the same classifier: convex, a kink at margin 1.",
+        lr=0.5,
+    ),
+)
+
+PROBLEMS: dict[str, Problem] = {p.name: p for p in _PROBLEM_LIST + _CLASSIFIER_LIST}
 DEFAULT_PROBLEM = "linear_regression"

@@ -120,8 +120,8 @@ def trajectory(
 
 
 @functools.partial(jax.jit, static_argnames=("problem", "optimizer", "g", "steps"))
-def _run_preset(problem: str, optimizer: str, g: str, steps: int, lr, hyper, scale, shift, start):
-    base = PROBLEMS[problem].loss
+def _run_preset(problem: str, optimizer: str, g: str, steps: int, lr, hyper, scale, shift, start, temperature):
+    base = PROBLEMS[problem].at_temperature(temperature)
     objective = transform(base, scale=scale, g=g, shift=shift)
     params, values = _scan(objective, OPTIMIZERS[optimizer].build(lr, hyper), start, steps)
     return params, values, jax.vmap(base)(params)
@@ -143,19 +143,23 @@ def run_preset(
     scale: float = 1.0,
     g: str = "identity",
     shift: float = 0.0,
+    temperature: float | None = None,
 ) -> Run:
     """Runs a registered optimizer on ``scale * g(L) + shift`` of a registered problem.
 
     Compiles once per ``(problem, optimizer, g, steps)``; every other argument
-    is traced. ``hyper`` defaults to the preset's defaults when empty.
+    is traced. ``hyper`` defaults to the preset's defaults when empty;
+    ``temperature`` to the problem's own (ignored by problems without one).
     """
     preset = OPTIMIZERS[optimizer]
     hyper = tuple(hyper) if len(hyper) else preset.defaults()
     if len(hyper) != len(preset.hyper):
         raise ValueError(f"{optimizer} takes {len(preset.hyper)} hyper-parameters, got {len(hyper)}")
-    start = PROBLEMS[problem].start if start is None else start
+    p = PROBLEMS[problem]
+    start = p.start if start is None else start
+    temperature = (p.temperature or 1.0) if temperature is None else temperature
     params, objective, loss = _run_preset(
-        problem, optimizer, g, int(steps), f32(lr), f32(hyper), f32(scale), f32(shift), f32(start)
+        problem, optimizer, g, int(steps), f32(lr), f32(hyper), f32(scale), f32(shift), f32(start), f32(temperature)
     )
     params, objective, loss = np.asarray(params), np.asarray(objective), np.asarray(loss)
     return Run(params, objective, loss, first_nonfinite(params, objective, loss))

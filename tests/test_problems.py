@@ -72,7 +72,48 @@ def _rastrigin(x, y):
     return loss, np.stack([d(x), d(y)], axis=-1)
 
 
+def _margins(w1, w2):
+    x, y = _data(problems.CLASSIFIER_X, problems.CLASSIFIER_Y)
+    return y * (w1[..., None] * x[:, 0] + w2[..., None] * x[:, 1]), x, y
+
+
+def _mean_xy(weight, x, y):
+    """mean over points of weight * y * x, as (..., 2)."""
+    return np.stack([np.mean(weight * y * x[:, 0], axis=-1), np.mean(weight * y * x[:, 1], axis=-1)], axis=-1)
+
+
+def _zero_one(w1, w2):
+    m, x, _ = _margins(w1, w2)
+    return np.mean(m <= 0, axis=-1), np.zeros(m.shape[:-1] + (2,))
+
+
+def _zero_one_soft(w1, w2, t=problems.SURROGATE_TEMPERATURE):
+    m, x, y = _margins(w1, w2)
+    s = 1.0 / (1.0 + np.exp(-m / t))
+    return np.mean(1.0 - s, axis=-1), -_mean_xy(s * (1.0 - s) / t, x, y)
+
+
+def _zero_one_ste(w1, w2):
+    # value of the 0-1 error, gradient of the sigmoid surrogate
+    return _zero_one(w1, w2)[0], _zero_one_soft(w1, w2)[1]
+
+
+def _classifier_logistic(w1, w2):
+    m, x, y = _margins(w1, w2)
+    return np.mean(np.logaddexp(0.0, -m), axis=-1), -_mean_xy(1.0 / (1.0 + np.exp(m)), x, y)
+
+
+def _hinge(w1, w2):
+    m, x, y = _margins(w1, w2)
+    return np.mean(np.maximum(0.0, 1.0 - m), axis=-1), -_mean_xy((m < 1).astype(np.float64), x, y)
+
+
 ORACLES = {
+    "zero_one": _zero_one,
+    "zero_one_soft": _zero_one_soft,
+    "zero_one_ste": _zero_one_ste,
+    "logistic": _classifier_logistic,
+    "hinge": _hinge,
     "linear_regression": _linear,
     "logistic_regression": _logistic,
     "quadratic": _quadratic,
@@ -83,6 +124,8 @@ ORACLES = {
     "rastrigin": _rastrigin,
 }
 REQUIRED = set(ORACLES)
+CLASSIFIERS = {"zero_one", "zero_one_soft", "zero_one_ste", "logistic", "hinge"}
+NONSMOOTH = {"zero_one", "zero_one_ste", "hinge"}  # minima not stationary points (or a whole region)
 
 
 def oracle(name: str, theta) -> tuple[float, np.ndarray]:
@@ -152,13 +195,24 @@ def _grid_values(name: str, bounds, n: int = 301) -> np.ndarray:
 
 
 BOUNDED = sorted(n for n, p in PROBLEMS.items() if p.lower_bound is not None)
+# The 0-1 error (and its surrogates at a temperature) have no isolated minimiser:
+# the best classifiers form a cone of directions.
+WITH_MINIMA = sorted(n for n in BOUNDED if n not in {"zero_one", "zero_one_soft", "zero_one_ste"})
 
 
-@pytest.mark.parametrize("name", BOUNDED)
+def test_only_the_zero_one_family_lists_no_minima():
+    assert {n for n in BOUNDED if not PROBLEMS[n].minima} == {"zero_one", "zero_one_soft", "zero_one_ste"}
+
+
+@pytest.mark.parametrize("name", WITH_MINIMA)
 def test_minima_are_stationary_global_minima_within_the_bounds(name):
     p = PROBLEMS[name]
     assert p.minima, "a bounded problem lists its minima"
     grid = _grid_values(name, p.bounds)
+    if name in NONSMOOTH:
+        # a kink at the minimum: no stationarity to check, only "nothing on the grid is lower"
+        assert all(oracle(name, m)[0] <= grid.min() + 1e-9 for m in p.minima)
+        return
     grad32 = jax.jit(jax.grad(p.loss))
     for m in p.minima:
         value, grad = oracle(name, m)
@@ -223,4 +277,43 @@ def test_suggested_learning_rates_make_sgd_progress():
         assert p.lr in LR_CHOICES, name
         run = run_preset(name, "sgd", lr=p.lr, steps=100)
         assert run.diverged_at is None, name
-        assert run.loss[-1] < run.loss[0], name
+        if name == "zero_one":  # its gradient is zero: nothing can make progress
+            np.testing.assert_array_equal(run.params, np.broadcast_to(run.params[0], run.params.shape))
+        else:
+            assert run.loss[-1] < run.loss[0], name
+
+
+def test_hinge_minimum_solves_its_linear_programme():
+    from scipy.optimize import linprog
+
+    x, y = _data(problems.CLASSIFIER_X, problems.CLASSIFIER_Y)
+    n = len(y)
+    cost = np.r_[0.0, 0.0, np.full(n, 1.0 / n)]
+    a_ub = np.hstack([-(y[:, None] * x), -np.eye(n)])
+    result = linprog(cost, A_ub=a_ub, b_ub=-np.ones(n), bounds=[(None, None)] * 2 + [(0, None)] * n)
+    assert result.success
+    np.testing.assert_allclose(PROBLEMS["hinge"].minima[0], result.x[:2], rtol=1e-6)
+    assert oracle("hinge", PROBLEMS["hinge"].minima[0])[0] == pytest.approx(result.fun, rel=1e-6)
+
+
+def test_logistic_classifier_minimum_is_exact():
+    (m,) = PROBLEMS["logistic"].minima
+    assert np.linalg.norm(oracle("logistic", m)[1]) < 1e-10
+
+
+def test_straight_through_gradient_is_the_surrogates_and_its_value_the_zero_one_error():
+    ste, soft, hard = (PROBLEMS[n].loss for n in ("zero_one_ste", "zero_one_soft", "zero_one"))
+    for theta in sample_points(PROBLEMS["zero_one"]):
+        theta = jnp.asarray(theta)
+        assert float(ste(theta)) == float(hard(theta))
+        np.testing.assert_array_equal(jax.grad(ste)(theta), jax.grad(soft)(theta))
+        np.testing.assert_array_equal(jax.grad(hard)(theta), np.zeros(2))
+
+
+def test_tempered_problems_take_a_temperature():
+    p = PROBLEMS["zero_one_soft"]
+    theta = jnp.asarray(p.start)
+    assert p.temperature == problems.SURROGATE_TEMPERATURE
+    assert float(p.at_temperature(p.temperature)(theta)) == float(p.loss(theta))
+    assert float(p.at_temperature(0.05)(theta)) != float(p.loss(theta))
+    assert PROBLEMS["rosenbrock"].at_temperature(0.1) is PROBLEMS["rosenbrock"].loss
