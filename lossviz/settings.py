@@ -28,19 +28,24 @@ LR_CHOICES: tuple[float, ...] = tuple(
     float(f"{m}e{e}") for e in range(-4, 1) for m in (1, 2, 5)
 ) + (10.0,)
 DEFAULT_LR = 0.05
+# Temperatures of the smooth surrogates (same log grid, 0.01 ... 5).
+TEMPERATURE_CHOICES: tuple[float, ...] = tuple(
+    float(f"{m}e{e}") for e in range(-2, 1) for m in (1, 2, 5)
+)
+DEFAULT_TEMPERATURE = 0.5
 STEPS_RANGE = (10, 1000)
 DEFAULT_STEPS = 200
 SCALE_RANGE = (-10.0, 10.0)
 SHIFT_RANGE = (-1000.0, 1000.0)
 
 # URL parameter names: the page binds each widget to one of these keys.
-PROBLEM, OPTIMIZER, LR, STEPS, X0, Y0, SCALE, G, SHIFT, STEP = (
-    "problem", "opt", "lr", "steps", "x0", "y0", "a", "g", "c", "step",
+PROBLEM, OPTIMIZER, LR, STEPS, X0, Y0, SCALE, G, SHIFT, STEP, TEMPERATURE = (
+    "problem", "opt", "lr", "steps", "x0", "y0", "a", "g", "c", "step", "T",
 )
 HYPER_KEYS: tuple[str, ...] = tuple(
     dict.fromkeys(h.name for preset in OPTIMIZERS.values() for h in preset.hyper)
 )
-KEYS: tuple[str, ...] = (PROBLEM, OPTIMIZER, LR, STEPS, X0, Y0, SCALE, G, SHIFT, STEP, *HYPER_KEYS)
+KEYS: tuple[str, ...] = (PROBLEM, OPTIMIZER, LR, STEPS, X0, Y0, SCALE, G, SHIFT, STEP, TEMPERATURE, *HYPER_KEYS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,6 +60,8 @@ class ExplorerSettings:
       start: start point, inside the problem's bounds.
       scale, shift: ``a`` and ``c`` of ``L' = a g(L) + c``.
       step: the playback step, ``0 <= step <= steps``.
+      temperature: of the problem's smooth surrogate (used only by problems
+        that have one, e.g. ``zero_one_soft``).
     """
 
     problem: str = DEFAULT_PROBLEM
@@ -67,6 +74,7 @@ class ExplorerSettings:
     g: str = "identity"
     shift: float = 0.0
     step: int = DEFAULT_STEPS
+    temperature: float = DEFAULT_TEMPERATURE
 
 
 def _first(value: Any) -> Any:
@@ -126,10 +134,10 @@ def label_of(key: str, name: str) -> str:
     return MONOTONE_MAPS[name].label
 
 
-def _lr(value: Any, notes: dict[str, str]) -> float:
-    x = _number(LR, value, DEFAULT_LR, LR_CHOICES[0], LR_CHOICES[-1], notes)
+def _on_log_grid(key: str, value: Any, default: float, choices: tuple[float, ...], notes: dict[str, str]) -> float:
+    x = _number(key, value, default, choices[0], choices[-1], notes)
     # Snap to the slider's grid (the nearest choice in log space).
-    return min(LR_CHOICES, key=lambda c: abs(math.log(c) - math.log(x)))
+    return min(choices, key=lambda c: abs(math.log(c) - math.log(x)))
 
 
 def validate(raw: Mapping[str, Any]) -> tuple[ExplorerSettings, dict[str, str]]:
@@ -158,7 +166,7 @@ def validate(raw: Mapping[str, Any]) -> tuple[ExplorerSettings, dict[str, str]]:
     settings = ExplorerSettings(
         problem=problem,
         optimizer=optimizer,
-        lr=_lr(raw.get(LR), notes),
+        lr=_on_log_grid(LR, raw.get(LR), DEFAULT_LR, LR_CHOICES, notes),
         hyper=hyper,
         steps=steps,
         start=start,
@@ -166,6 +174,9 @@ def validate(raw: Mapping[str, Any]) -> tuple[ExplorerSettings, dict[str, str]]:
         g=_choice(G, raw.get(G), "identity", map_labels(maps_for(p.lower_bound)), notes),
         shift=_number(SHIFT, raw.get(SHIFT), 0.0, *SHIFT_RANGE, notes),
         step=step,
+        temperature=_on_log_grid(
+            TEMPERATURE, raw.get(TEMPERATURE), DEFAULT_TEMPERATURE, TEMPERATURE_CHOICES, notes
+        ),
     )
     return settings, notes
 

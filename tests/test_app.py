@@ -161,3 +161,14 @@ def test_hostile_query_parameters_never_raise(query):
     assert not at.exception
     assert at.warning, "a bad parameter must produce a visible notice"
     assert len(at.get("vega_lite_chart")) == 3
+
+
+def test_surrogate_problems_get_a_temperature_control():
+    at = _run(problem="0-1 error, sigmoid surrogate", T="0.1")
+    assert not at.exception
+    assert at.select_slider(key="T").value == 0.1
+    at = _run(problem="0-1 error (linear classifier)")
+    assert not at.exception
+    # descent on the 0-1 error never moves: every optimizer's start is its end
+    assert "Identical, bit for bit" in _verdict(at)
+    assert not [s for s in at.select_slider if s.key == "T"]

@@ -106,3 +106,10 @@ def test_any_text_gives_valid_settings(raw):
     assert lo1 <= s.start[0] <= hi1 and lo2 <= s.start[1] <= hi2
     assert 0 <= s.step <= s.steps
     assert all(math.isfinite(x) for x in (s.lr, s.scale, s.shift, *s.hyper, *s.start))
+
+
+def test_temperature_snaps_to_its_grid_and_rejects_garbage():
+    s, notes = validate({"T": "0.11"})
+    assert s.temperature == 0.1 and notes == {}
+    s, notes = validate({"T": "0"})
+    assert s.temperature == settings.DEFAULT_TEMPERATURE and "outside" in notes["T"]

@@ -21,10 +21,16 @@ FIELD_RESOLUTION = 25
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def landscape_views(problem: str, scale: float, g: str, shift: float) -> Views:
+def landscape_views(problem: str, scale: float, g: str, shift: float, temperature: float) -> Views:
     """Landscapes and gradient fields of ``L`` and ``L' = a g(L) + c``."""
     return views(
-        problem, scale=scale, g=g, shift=shift, resolution=RESOLUTION, field_resolution=FIELD_RESOLUTION
+        problem,
+        scale=scale,
+        g=g,
+        shift=shift,
+        temperature=temperature,
+        resolution=RESOLUTION,
+        field_resolution=FIELD_RESOLUTION,
     )
 
 
@@ -45,9 +51,10 @@ def run_pair(
     scale: float,
     g: str,
     shift: float,
+    temperature: float,
 ) -> tuple[Run, Run, np.ndarray]:
     """The original run (on ``L``), the transformed run (on ``L'``) and ``L'`` along the original path."""
-    common = dict(lr=lr, hyper=hyper, steps=steps, start=start)
+    common = dict(lr=lr, hyper=hyper, steps=steps, start=start, temperature=temperature)
     original = run_preset(problem, optimizer, **common)
     transformed = run_preset(problem, optimizer, scale=scale, g=g, shift=shift, **common)
     return original, transformed, transformed_values(original.loss, scale, g, shift)
@@ -62,13 +69,14 @@ def all_optimizers(
     scale: float,
     g: str,
     shift: float,
+    temperature: float,
     tolerance: float,
 ) -> pd.DataFrame:
     """For every optimizer preset (default hyper-parameters): does the transform change its path?"""
     rows = []
     for name, preset in OPTIMIZERS.items():
         original, transformed, _ = run_pair(
-            problem, name, lr, preset.defaults(), steps, start, scale, g, shift
+            problem, name, lr, preset.defaults(), steps, start, scale, g, shift, temperature
         )
         v = verdicts.compare(original, transformed, tolerance)
         rows.append(

@@ -107,6 +107,12 @@ def sidebar_ui() -> dict[str, Any]:
     )
     p = PROBLEMS[settings.PROBLEM_LABELS.get(raw[settings.PROBLEM], settings.DEFAULT_PROBLEM)]
     sb.caption(p.description)
+    if p.temperature is not None:
+        raw[settings.TEMPERATURE] = sb.select_slider(
+            "temperature T", settings.TEMPERATURE_CHOICES, value=settings.DEFAULT_TEMPERATURE,
+            format_func=lambda v: f"{v:g}", key=settings.TEMPERATURE, bind=BIND,
+            help="The sigmoid σ(m/T): the smaller T, the closer to a step and the spikier its gradient.",
+        )
     c1, c2 = sb.columns(2)
     raw[settings.X0] = c1.number_input(
         f"start {p.param_names[0]}", value=None, placeholder=f"{p.start[0]:g}", format="%.3f",
@@ -206,7 +212,7 @@ def _default_of(key: str, s: ExplorerSettings, defaults: ExplorerSettings) -> An
         settings.PROBLEM: settings.label_of(settings.PROBLEM, defaults.problem),
         settings.OPTIMIZER: settings.label_of(settings.OPTIMIZER, defaults.optimizer), settings.LR: defaults.lr,
         settings.STEPS: defaults.steps, settings.SCALE: 1.0, settings.G: IDENTITY, settings.SHIFT: 0.0,
-        settings.STEP: s.steps,
+        settings.STEP: s.steps, settings.TEMPERATURE: settings.DEFAULT_TEMPERATURE,
     }.get(key)
 
 
@@ -243,7 +249,7 @@ def _panel(title: str, land, field, runs: tuple[Run, Run], s: ExplorerSettings, 
 
 
 def render_landscapes(s: ExplorerSettings, runs: tuple[Run, Run], step: int) -> None:
-    v = engine.landscape_views(s.problem, s.scale, s.g, s.shift)
+    v = engine.landscape_views(s.problem, s.scale, s.g, s.shift, s.temperature)
     left = _panel("L (original loss)", v.original, v.original_field, runs, s, step)
     right = _panel(_transform_label(s), v.transformed, v.transformed_field, runs, s, step)
     st.altair_chart(
@@ -293,7 +299,9 @@ def render_verdict(s: ExplorerSettings, runs: tuple[Run, Run]) -> verdicts.Verdi
 
 
 def render_all_optimizers(s: ExplorerSettings) -> None:
-    table = engine.all_optimizers(s.problem, s.lr, s.steps, s.start, s.scale, s.g, s.shift, _tolerance(s))
+    table = engine.all_optimizers(
+        s.problem, s.lr, s.steps, s.start, s.scale, s.g, s.shift, s.temperature, _tolerance(s)
+    )
     st.altair_chart(charts.optimizer_deviation_chart(table), width="stretch")
     shown = table.drop(columns=["kind"]).rename(columns={"max_dtheta": "max |Δθ|"})
     st.dataframe(shown, hide_index=True, width="stretch")
@@ -350,7 +358,7 @@ def main() -> None:
     for message in notices.values():
         st.warning(message, icon="⚠️")
     runs_and_along = engine.run_pair(
-        s.problem, s.optimizer, s.lr, s.hyper, s.steps, s.start, s.scale, s.g, s.shift
+        s.problem, s.optimizer, s.lr, s.hyper, s.steps, s.start, s.scale, s.g, s.shift, s.temperature
     )
     runs, along = runs_and_along[:2], runs_and_along[2]
     render_verdict(s, runs)
