@@ -2,8 +2,13 @@
 
 import streamlit as st
 
-from lossviz.ui import explorer
+from lossviz.ui import explorer, nondiff
 
 st.set_page_config(page_title="lossviz", page_icon="📉", layout="wide")
-page = st.navigation([st.Page(explorer.main, title="Explorer", icon="🗺️", url_path="explorer", default=True)])
+page = st.navigation(
+    [
+        st.Page(explorer.main, title="Explorer", icon="🗺️", url_path="explorer", default=True),
+        st.Page(nondiff.main, title="Non-differentiable losses", icon="🪜", url_path="nondifferentiable"),
+    ]
+)
 page.run()

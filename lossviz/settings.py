@@ -184,3 +184,58 @@ def validate(raw: Mapping[str, Any]) -> tuple[ExplorerSettings, dict[str, str]]:
 def unknown_keys(raw: Mapping[str, Any], known: tuple[str, ...] = KEYS) -> dict[str, str]:
     """A message per query parameter the explorer does not know."""
     return {k: f"Unknown parameter {str(k)[:40]!r} ignored." for k in raw if k not in known}
+
+
+# --- the "Non-differentiable losses" page ----------------------------------------
+
+LOGITS, SURROGATE = "z", "surrogate"
+DEFAULT_LOGITS = "2, 1, 0.5"
+# The surrogate drawn beside the 0-1 error, by label (what the selector shows and links carry).
+SURROGATE_LABELS: dict[str, str] = {
+    "sigmoid surrogate": "zero_one_soft",
+    "logistic": "logistic",
+    "hinge": "hinge",
+}
+NONDIFF_KEYS: tuple[str, ...] = (TEMPERATURE, LOGITS, LR, STEPS, X0, Y0, SURROGATE)
+NONDIFF_LR = 0.5
+
+
+@dataclasses.dataclass(frozen=True)
+class NondiffSettings:
+    """What the non-differentiable-losses page computes and draws."""
+
+    temperature: float = DEFAULT_TEMPERATURE
+    logits: tuple[float, ...] = (2.0, 1.0, 0.5)
+    lr: float = NONDIFF_LR
+    steps: int = DEFAULT_STEPS
+    start: tuple[float, float] = PROBLEMS["zero_one"].start
+    surrogate: str = "zero_one_soft"
+
+
+def validate_nondiff(raw: Mapping[str, Any]) -> tuple[NondiffSettings, dict[str, str]]:
+    """Like :func:`validate`, for the non-differentiable-losses page."""
+    from lossviz.nondifferentiable import parse_logits  # pure JAX; imported late to keep this module light
+
+    notes: dict[str, str] = {}
+    text = _first(raw.get(LOGITS))
+    logits = NondiffSettings.logits
+    if text not in (None, ""):
+        parsed, error = parse_logits(str(text)[:200])
+        if parsed is None:
+            notes[LOGITS] = f"{LOGITS}: {error} Using {DEFAULT_LOGITS}."
+        else:
+            logits = tuple(parsed)
+    (lo1, hi1), (lo2, hi2) = PROBLEMS["zero_one"].bounds
+    default_start = PROBLEMS["zero_one"].start
+    settings = NondiffSettings(
+        temperature=_on_log_grid(TEMPERATURE, raw.get(TEMPERATURE), DEFAULT_TEMPERATURE, TEMPERATURE_CHOICES, notes),
+        logits=logits,
+        lr=_on_log_grid(LR, raw.get(LR), NONDIFF_LR, LR_CHOICES, notes),
+        steps=int(_number(STEPS, raw.get(STEPS), DEFAULT_STEPS, *STEPS_RANGE, notes)),
+        start=(
+            _number(X0, raw.get(X0), default_start[0], lo1, hi1, notes),
+            _number(Y0, raw.get(Y0), default_start[1], lo2, hi2, notes),
+        ),
+        surrogate=_choice(SURROGATE, raw.get(SURROGATE), "zero_one_soft", SURROGATE_LABELS, notes),
+    )
+    return settings, notes

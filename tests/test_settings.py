@@ -113,3 +113,16 @@ def test_temperature_snaps_to_its_grid_and_rejects_garbage():
     assert s.temperature == 0.1 and notes == {}
     s, notes = validate({"T": "0"})
     assert s.temperature == settings.DEFAULT_TEMPERATURE and "outside" in notes["T"]
+
+
+def test_nondiff_settings_read_a_link_and_reject_garbage():
+    s, notes = settings.validate_nondiff(
+        {"T": "0.1", "z": "3, -1, 0", "lr": "1", "steps": "100", "x0": "1", "y0": "-2", "surrogate": "hinge"}
+    )
+    assert notes == {}
+    assert s == settings.NondiffSettings(
+        temperature=0.1, logits=(3.0, -1.0, 0.0), lr=1.0, steps=100, start=(1.0, -2.0), surrogate="hinge"
+    )
+    s, notes = settings.validate_nondiff({"z": "__import__('os')", "surrogate": "step", "x0": "inf"})
+    assert s == settings.NondiffSettings()
+    assert set(notes) == {"z", "surrogate", "x0"}

@@ -92,3 +92,11 @@ def all_optimizers(
             }
         )
     return pd.DataFrame(rows)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def descents(start: tuple[float, float], lr: float, steps: int, temperature: float) -> dict:
+    """Gradient descent on the 0-1 error, its straight-through gradient and its surrogates."""
+    from lossviz.nondifferentiable import descents as run
+
+    return run(start, lr=lr, steps=steps, temperature=temperature)

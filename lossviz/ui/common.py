@@ -1,0 +1,49 @@
+"""What every page does with its URL-bound widgets: check the link, reset bad values, say so.
+
+Streamlit seeds bound widgets from the URL and silently drops values it cannot
+parse. A page calls :func:`link_notices` on its first run to say what was
+dropped, and :func:`reset_invalid` when a value Streamlit accepted is still
+unusable (NaN, out of range): the widget is reset before the next run and the
+notice survives that rerun.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import streamlit as st
+
+from lossviz import settings
+
+
+def restore_pending(page: str) -> dict[str, str]:
+    """Applies the resets the previous run scheduled; returns its notices."""
+    for key, value in st.session_state.pop(f"_{page}_reset", {}).items():
+        st.session_state[key] = value
+    return st.session_state.pop(f"_{page}_notices", {})
+
+
+def link_notices(
+    page: str, validate: Callable[[Mapping[str, Any]], tuple[Any, dict[str, str]]], keys: tuple[str, ...]
+) -> dict[str, str]:
+    """On a session's first run of ``page``, a message per bad or unknown query parameter."""
+    seen = f"_{page}_seen_url"
+    if st.session_state.get(seen):
+        return {}
+    st.session_state[seen] = True
+    raw = {k: st.query_params.get_all(k) for k in st.query_params}
+    _, notes = validate(raw)
+    return {**settings.unknown_keys(raw, keys), **notes}
+
+
+def reset_invalid(page: str, fresh: dict[str, str], defaults: dict[str, Any], notices: dict[str, str]) -> None:
+    """Resets the widgets named in ``fresh`` to ``defaults`` and reruns, keeping the notices."""
+    st.session_state[f"_{page}_reset"] = {k: defaults.get(k) for k in fresh}
+    st.session_state[f"_{page}_notices"] = {**notices, **fresh}
+    st.rerun()
+
+
+def show_notices(notices: dict[str, str]) -> None:
+    for message in notices.values():
+        st.warning(message, icon="⚠️")

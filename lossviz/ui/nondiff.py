@@ -1,0 +1,185 @@
+"""The "Non-differentiable losses" page: smooth surrogates versus "fake" gradients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from lossviz import charts, nondifferentiable, settings, surrogate_charts
+from lossviz.problems import PROBLEMS
+from lossviz.settings import NondiffSettings
+from lossviz.ui import common, engine
+
+PAGE = "nondiff"
+BIND: Any = "query-params"
+CHART_KEY = "nondiff_landscape"
+_LABEL_OF_SURROGATE = {name: label for label, name in settings.SURROGATE_LABELS.items()}
+
+
+def _on_click() -> None:
+    event = st.session_state.get(CHART_KEY) or {}
+    selected = (event.get("selection") or {}).get(charts.START_SELECTION)
+    if isinstance(selected, list) and selected and "w1" in selected[0] and "w2" in selected[0]:
+        st.session_state[settings.X0] = float(selected[0]["w1"])
+        st.session_state[settings.Y0] = float(selected[0]["w2"])
+
+
+def sidebar_ui() -> dict[str, Any]:
+    """The page's controls; returns their raw values keyed by URL parameter."""
+    sb = st.sidebar
+    raw: dict[str, Any] = {}
+    sb.header("Smoothness")
+    raw[settings.TEMPERATURE] = sb.select_slider(
+        "temperature T", settings.TEMPERATURE_CHOICES, value=settings.DEFAULT_TEMPERATURE,
+        format_func=lambda v: f"{v:g}", key=settings.TEMPERATURE, bind=BIND,
+        help="σ(x/T) and softmax(z/T): the smaller T, the closer to the hard step / argmax.",
+    )
+    raw[settings.LOGITS] = sb.text_input(
+        "logits z (comma-separated)", value=settings.DEFAULT_LOGITS, max_chars=200,
+        key=settings.LOGITS, bind=BIND, help="2 to 8 numbers, e.g. 2, 1, 0.5",
+    )
+    sb.header("Linear classifier")
+    raw[settings.SURROGATE] = sb.selectbox(
+        "surrogate beside the 0-1 error", list(settings.SURROGATE_LABELS), key=settings.SURROGATE, bind=BIND
+    )
+    start = PROBLEMS["zero_one"].start
+    c1, c2 = sb.columns(2)
+    raw[settings.X0] = c1.number_input(
+        "start w1", value=None, placeholder=f"{start[0]:g}", format="%.3f", key=settings.X0, bind=BIND,
+        help="Empty = the default start. Or click a landscape.",
+    )
+    raw[settings.Y0] = c2.number_input(
+        "start w2", value=None, placeholder=f"{start[1]:g}", format="%.3f", key=settings.Y0, bind=BIND
+    )
+    raw[settings.LR] = sb.select_slider(
+        "learning rate (SGD)", settings.LR_CHOICES, value=settings.NONDIFF_LR,
+        format_func=lambda v: f"{v:g}", key=settings.LR, bind=BIND,
+    )
+    raw[settings.STEPS] = sb.slider("steps", *settings.STEPS_RANGE, settings.DEFAULT_STEPS, 10, key=settings.STEPS, bind=BIND)
+    return raw
+
+
+def settings_ui() -> tuple[NondiffSettings, dict[str, str]]:
+    notices = {**common.restore_pending(PAGE), **common.link_notices(PAGE, settings.validate_nondiff, settings.NONDIFF_KEYS)}
+    s, notes = settings.validate_nondiff(sidebar_ui())
+    fresh = {k: v for k, v in notes.items() if k not in notices}
+    if fresh:
+        defaults = {
+            settings.TEMPERATURE: settings.DEFAULT_TEMPERATURE, settings.LOGITS: settings.DEFAULT_LOGITS,
+            settings.LR: settings.NONDIFF_LR, settings.STEPS: settings.DEFAULT_STEPS,
+            settings.X0: None, settings.Y0: None, settings.SURROGATE: "sigmoid surrogate",
+        }
+        common.reset_invalid(PAGE, fresh, defaults, notices)
+    return s, notices
+
+
+def render_functions(s: NondiffSettings) -> None:
+    st.subheader("1 · Hard functions and their soft versions")
+    curves = nondifferentiable.step_curves(s.temperature)
+    st.altair_chart(surrogate_charts.step_chart(curves, s.temperature), width="content")
+    peak = float(curves["d_soft_step"].max())
+    st.markdown(
+        f"The step's gradient is **0 everywhere** (and undefined at 0): nothing flows back through it. "
+        f"The sigmoid's gradient is real, with a peak of **{peak:.3g}** = 1/(4T) at T = {s.temperature:g}: "
+        "lower T and the sigmoid approaches the step while its gradient becomes a narrower, taller spike."
+    )
+    result = nondifferentiable.argmax_vs_softmax(s.logits, s.temperature)
+    c1, c2 = st.columns([3, 2])
+    c1.altair_chart(surrogate_charts.argmax_chart(s.logits, result, s.temperature), width="content")
+    c2.markdown(
+        "**Softmax is a soft argmax.** Argmax jumps from one class to another as the logits move, so its "
+        "gradient is zero wherever it is defined. Softmax gives nearly the same answer (most weight on the "
+        "largest logit) but moves smoothly: its ∂p/∂z (in the tooltip) is what backpropagation needs. "
+        f"Here the largest softmax output is **{result['softmax'].max():.3f}**; at T → 0 it becomes exactly one-hot."
+    )
+
+
+def _panel(problem: str, title: str, runs: dict, s: NondiffSettings) -> charts.Panel:
+    p = PROBLEMS[problem]
+    view = engine.landscape_views(problem, 1.0, "identity", 0.0, s.temperature)
+    paths = tuple(
+        charts.PathData(nondifferentiable.METHODS[name].label, run.params, name) for name, run in runs.items()
+    )
+    return charts.Panel(
+        title=title, w1=view.original.w1, w2=view.original.w2, values=view.original.values,
+        field_w1=view.original_field.w1, field_w2=view.original_field.w2, field_grad=view.original_field.grad,
+        paths=paths, start=s.start, minima=p.minima, current=(), param_names=p.param_names, bounds=p.bounds,
+    )
+
+
+def render_classifier(s: NondiffSettings, runs: dict) -> None:
+    st.subheader("2 · A linear classifier: the 0-1 error and its surrogates")
+    surrogate_title = PROBLEMS[s.surrogate].title + (f" (T = {s.temperature:g})" if s.surrogate == "zero_one_soft" else "")
+    left = _panel("zero_one", "0-1 error (no arrows: its gradient is 0)", runs, s)
+    right = _panel(s.surrogate, surrogate_title, runs, s)
+    st.vega_lite_chart(
+        spec=charts.landscape_pair(left, right), key=CHART_KEY, on_select=_on_click,
+        selection_mode=[charts.START_SELECTION], width="content",
+    )
+    st.caption(
+        "Weights (w1, w2) of a classifier sign(w·x) on 80 seeded points. Every run starts at the white disc and "
+        "takes SGD steps on its own loss: the true 0-1 gradient (white), the straight-through gradient "
+        "(magenta, dashed), the sigmoid surrogate (orange), logistic (cyan), hinge (green). "
+        "**Click a panel to start there.**"
+    )
+    labels = {name: m.label for name, m in nondifferentiable.METHODS.items()}
+    st.altair_chart(
+        surrogate_charts.zero_one_path_chart({k: r.zero_one for k, r in runs.items()}, labels), width="content"
+    )
+
+
+def render_verdict(s: NondiffSettings, runs: dict) -> None:
+    st.subheader("3 · Verdict")
+    found = nondifferentiable.findings(runs)
+    lines = []
+    for f in found:
+        label = nondifferentiable.METHODS[f.method].label
+        if not f.moved:
+            lines.append(f"- **{label}: did not move.** Its gradient is exactly zero, so every step is θ − lr·0 = θ; "
+                         f"the 0-1 error stays at {f.zero_one_start:.1%}.")
+        else:
+            change = "lowered" if f.zero_one_end < f.zero_one_start else "did not lower"
+            lines.append(f"- **{label}: moved** {f.distance:.3g} and {change} the 0-1 error "
+                         f"from {f.zero_one_start:.1%} to {f.zero_one_end:.1%}.")
+    st.markdown("\n".join(lines))
+    if nondifferentiable.straight_through_is_surrogate(runs):
+        st.success(
+            "**The straight-through run is descent on the sigmoid surrogate in disguise:** its path equals the "
+            f"surrogate's bit for bit at T = {s.temperature:g}. Its forward pass computes the exact 0-1 error, but "
+            "plain gradient descent never uses the value, only the gradient, and that gradient is the sigmoid's. "
+            "A 'fake gradient' always defines some loss; better to write that loss down and differentiate it."
+        )
+    else:
+        st.warning("The straight-through and surrogate runs differ here (a diverged run?).")
+    table = pd.DataFrame(
+        [
+            {
+                "method": nondifferentiable.METHODS[f.method].label,
+                "gradient": nondifferentiable.METHODS[f.method].gradient,
+                "moved": "yes" if f.moved else "no",
+                "0-1 error at start": f"{f.zero_one_start:.1%}",
+                "0-1 error at end": f"{f.zero_one_end:.1%}" if np.isfinite(f.zero_one_end) else "—",
+            }
+            for f in found
+        ]
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
+def main() -> None:
+    """The non-differentiable-losses page."""
+    s, notices = settings_ui()
+    st.title("Non-differentiable losses: surrogates, not fake gradients")
+    st.markdown(
+        "A loss built on a step, an argmax or a 0-1 error is flat almost everywhere: its gradient is zero, "
+        "so gradient descent cannot move. The fix is a **differentiable replacement of the same shape** "
+        "(a sigmoid for a step, a softmax for an argmax) and its real gradient."
+    )
+    common.show_notices(notices)
+    runs = engine.descents(s.start, s.lr, s.steps, s.temperature)
+    render_functions(s)
+    render_classifier(s, runs)
+    render_verdict(s, runs)

@@ -1,0 +1,75 @@
+"""The "Non-differentiable losses" page run headless with AppTest."""
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+SCRIPT = "from lossviz.ui import nondiff\nnondiff.main()"
+
+
+def _run(**query) -> AppTest:
+    at = AppTest.from_string(SCRIPT, default_timeout=180)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def _text(at: AppTest) -> str:
+    return " ".join(m.value for m in at.markdown)
+
+
+@pytest.fixture(scope="module")
+def default_page() -> AppTest:
+    return _run()
+
+
+def test_defaults(default_page):
+    at = default_page
+    assert not at.exception
+    assert at.title[0].value.startswith("Non-differentiable losses")
+    # function curves, argmax bars, the landscape pair, 0-1 error along the paths
+    assert len(at.get("vega_lite_chart")) == 4
+    assert "did not move" in _text(at)
+    assert "descent on the sigmoid surrogate in disguise" in at.success[0].value
+    assert not at.warning
+    spec = json.dumps(json.loads(at.get("vega_lite_chart")[2].proto.spec))
+    assert '"start_click"' in spec
+
+
+def test_a_link_reproduces_the_view():
+    at = _run(T="0.05", z="3, -1, 0.5, 2", surrogate="hinge", lr="1", steps="100", x0="-2", y0="-2")
+    assert not at.exception and not at.warning
+    assert at.select_slider(key="T").value == 0.05
+    assert at.text_input(key="z").value == "3, -1, 0.5, 2"
+    assert at.selectbox(key="surrogate").value == "hinge"
+    assert (at.number_input(key="x0").value, at.number_input(key="y0").value) == (-2.0, -2.0)
+    # at T = 0.05 the softmax of these logits is all but one-hot
+    assert "largest softmax output is **1.000**" in _text(at)
+
+
+def test_temperature_changes_the_peak_gradient(default_page):
+    at = default_page
+    at.select_slider(key="T").set_value(0.1).run()
+    assert "**2.5** = 1/(4T)" in _text(at)
+
+
+def test_typed_logits_are_parsed_not_evaluated(default_page):
+    at = default_page
+    at.text_input(key="z").input("__import__('os').system('touch /tmp/pwned'), 1").run()
+    assert not at.exception
+    assert any("is not a number" in w.value for w in at.warning)
+    assert at.text_input(key="z").value == "2, 1, 0.5"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"T": "abc"}, {"T": "1e999"}, {"z": "1"}, {"z": "nan, 1"}, {"surrogate": "<b>x</b>"}, {"x0": "99"},
+     {"lr": "-1"}, {"steps": "0"}, {"bogus": "1"}],
+    ids=lambda q: ",".join(q),
+)
+def test_hostile_links_never_raise(query):
+    at = _run(**query)
+    assert not at.exception
+    assert at.warning
+    assert len(at.get("vega_lite_chart")) == 4
