@@ -74,6 +74,7 @@ _TIMED = (
     ("lossviz.ui.explorer", "render_download"),
     ("lossviz.ui.explorer", "render_explanation"),
     ("streamlit", "altair_chart"),
+    ("streamlit", "vega_lite_chart"),
     ("streamlit", "dataframe"),
 )
 _NESTED = {
@@ -116,7 +117,9 @@ def _print_breakdown(n_reruns: int, median_ms: float, what: str = "median rerun"
         ms = 1e3 * _spent.get(name, 0.0) / max(n_reruns, 1)
         indent = "    " if attr in _NESTED else "  "
         print(f"{indent}{name:42s} {ms:8.1f} ms")
-    print(f"  ({what} {median_ms:.0f} ms; st.altair_chart = Altair to_dict + schema validation + Arrow)")
+    print(
+        f"  ({what} {median_ms:.0f} ms; st.altair_chart/st.vega_lite_chart: spec to_dict, validation, Arrow)"
+    )
 
 
 def _on_event(event: str, duration: float, **_: object) -> None:
