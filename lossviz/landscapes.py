@@ -21,7 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lossviz.problems import PROBLEMS, Bounds
-from lossviz.transforms import transform
+from lossviz.transforms import apply_to_values, transform
 
 Loss = Callable[[jax.Array], jax.Array]
 
@@ -97,9 +97,11 @@ def _views(problem: str, g: str, resolution: int, field_resolution: int, scale, 
     objective = transform(base, scale=scale, g=g, shift=shift)
     w1, w2 = (jnp.asarray(a) for a in grid_axes(p.bounds, resolution))
     f1, f2 = (jnp.asarray(a) for a in grid_axes(p.bounds, field_resolution))
+    values = _on_grid(base, w1, w2)
     return (
-        _on_grid(base, w1, w2),
-        _on_grid(objective, w1, w2),
+        values,
+        # a g(L) + c of the values already computed: L is not evaluated twice
+        apply_to_values(values, scale, g, shift),
         _on_grid(jax.grad(base), f1, f2),
         _on_grid(jax.grad(objective), f1, f2),
     )

@@ -41,7 +41,11 @@ METHODS: dict[str, Method] = {
     m.problem: m
     for m in (
         Method("zero_one", "true gradient of the 0-1 error", "exactly zero almost everywhere"),
-        Method("zero_one_ste", "straight-through (“fake”) gradient", "the sigmoid surrogate's, behind a 0-1 forward"),
+        Method(
+            "zero_one_ste",
+            "straight-through (“fake”) gradient",
+            "the sigmoid surrogate's, behind a 0-1 forward",
+        ),
         Method("zero_one_soft", "sigmoid surrogate of the 0-1 error", "real: σ′(m/T)/T per point"),
         Method("logistic", "logistic loss", "real, never zero"),
         Method("hinge", "hinge loss", "real, zero for points with margin > 1"),
@@ -149,7 +153,9 @@ def argmax_vs_softmax(logits: Sequence[float], temperature: float) -> dict[str, 
     return {"argmax": hard, "softmax": soft, "sensitivity": sensitivity}
 
 
-def parse_logits(text: str, *, max_count: int = 8, limit: float = 100.0) -> tuple[list[float] | None, str | None]:
+def parse_logits(
+    text: str, *, max_count: int = 8, limit: float = 100.0
+) -> tuple[list[float] | None, str | None]:
     """Logits typed as ``"2, 1, 0.5"``: a list of 2..``max_count`` finite numbers, or an error message.
 
     Only ``float()`` parses the text: nothing typed is ever evaluated.

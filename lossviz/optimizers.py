@@ -131,9 +131,8 @@ def _with_extra_args(tx: optax.GradientTransformation) -> optax.GradientTransfor
 
 _PRESET_LIST = (
     Preset(
-        "sgd",
-        "SGD (plain gradient descent)",
-        "SGD", lambda lr, h: _with_extra_args(optax.sgd(lr)), lr=0.05),
+        "sgd", "SGD (plain gradient descent)", "SGD", lambda lr, h: _with_extra_args(optax.sgd(lr)), lr=0.05
+    ),
     Preset(
         "momentum",
         "SGD with momentum",
@@ -150,10 +149,7 @@ _PRESET_LIST = (
         hyper=(_BETA,),
         lr=0.02,
     ),
-    Preset(
-        "adagrad",
-        "Adagrad",
-        "Adagrad", lambda lr, h: _with_extra_args(optax.adagrad(lr)), lr=0.5),
+    Preset("adagrad", "Adagrad", "Adagrad", lambda lr, h: _with_extra_args(optax.adagrad(lr)), lr=0.5),
     Preset(
         "rmsprop",
         "RMSProp",
@@ -198,7 +194,11 @@ _PRESET_LIST = (
         "Backtracking (Armijo) line search",
         "Line search",
         lambda lr, h: backtracking_descent(lr, h[0]),
-        hyper=(HyperParam("decrease", "shrink factor", 0.8, 0.1, 0.95, 0.05, "Step multiplier per failed trial."),),
+        hyper=(
+            HyperParam(
+                "decrease", "shrink factor", 0.8, 0.1, 0.95, 0.05, "Step multiplier per failed trial."
+            ),
+        ),
         lr=0.1,
         reads_value=True,
         note="Compares L(new) with L(old): a shift cancels in the difference, so only rounding can change the path.",

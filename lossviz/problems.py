@@ -155,11 +155,7 @@ def himmelblau_loss(theta: jax.Array) -> jax.Array:
 def beale_loss(theta: jax.Array) -> jax.Array:
     """Beale's function: flat plateaus and steep walls, minimum at (3, 0.5)."""
     x, y = theta[0], theta[1]
-    return (
-        (1.5 - x + x * y) ** 2
-        + (2.25 - x + x * y**2) ** 2
-        + (2.625 - x + x * y**3) ** 2
-    )
+    return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2
 
 
 def saddle_loss(theta: jax.Array) -> jax.Array:
@@ -173,6 +169,7 @@ def rastrigin_loss(theta: jax.Array) -> jax.Array:
 
 
 # --- a linear classifier and its non-differentiable 0-1 error -----------------------
+
 
 def _classifier_data(n: int = 80, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """Two overlapping classes (labels +1/-1) for a bias-free linear classifier."""

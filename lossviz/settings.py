@@ -24,14 +24,10 @@ from lossviz.problems import DEFAULT_PROBLEM, PROBLEMS
 from lossviz.transforms import MONOTONE_MAPS, maps_for
 
 # A log-scale grid (1-2-5 per decade) for the learning rate slider.
-LR_CHOICES: tuple[float, ...] = tuple(
-    float(f"{m}e{e}") for e in range(-4, 1) for m in (1, 2, 5)
-) + (10.0,)
+LR_CHOICES: tuple[float, ...] = tuple(float(f"{m}e{e}") for e in range(-4, 1) for m in (1, 2, 5)) + (10.0,)
 DEFAULT_LR = 0.05
 # Temperatures of the smooth surrogates (same log grid, 0.01 ... 5).
-TEMPERATURE_CHOICES: tuple[float, ...] = tuple(
-    float(f"{m}e{e}") for e in range(-2, 1) for m in (1, 2, 5)
-)
+TEMPERATURE_CHOICES: tuple[float, ...] = tuple(float(f"{m}e{e}") for e in range(-2, 1) for m in (1, 2, 5))
 DEFAULT_TEMPERATURE = 0.5
 STEPS_RANGE = (10, 1000)
 DEFAULT_STEPS = 200
@@ -40,12 +36,35 @@ SHIFT_RANGE = (-1000.0, 1000.0)
 
 # URL parameter names: the page binds each widget to one of these keys.
 PROBLEM, OPTIMIZER, LR, STEPS, X0, Y0, SCALE, G, SHIFT, STEP, TEMPERATURE = (
-    "problem", "opt", "lr", "steps", "x0", "y0", "a", "g", "c", "step", "T",
+    "problem",
+    "opt",
+    "lr",
+    "steps",
+    "x0",
+    "y0",
+    "a",
+    "g",
+    "c",
+    "step",
+    "T",
 )
 HYPER_KEYS: tuple[str, ...] = tuple(
     dict.fromkeys(h.name for preset in OPTIMIZERS.values() for h in preset.hyper)
 )
-KEYS: tuple[str, ...] = (PROBLEM, OPTIMIZER, LR, STEPS, X0, Y0, SCALE, G, SHIFT, STEP, TEMPERATURE, *HYPER_KEYS)
+KEYS: tuple[str, ...] = (
+    PROBLEM,
+    OPTIMIZER,
+    LR,
+    STEPS,
+    X0,
+    Y0,
+    SCALE,
+    G,
+    SHIFT,
+    STEP,
+    TEMPERATURE,
+    *HYPER_KEYS,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,7 +153,9 @@ def label_of(key: str, name: str) -> str:
     return MONOTONE_MAPS[name].label
 
 
-def _on_log_grid(key: str, value: Any, default: float, choices: tuple[float, ...], notes: dict[str, str]) -> float:
+def _on_log_grid(
+    key: str, value: Any, default: float, choices: tuple[float, ...], notes: dict[str, str]
+) -> float:
     x = _number(key, value, default, choices[0], choices[-1], notes)
     # Snap to the slider's grid (the nearest choice in log space).
     return min(choices, key=lambda c: abs(math.log(c) - math.log(x)))
@@ -228,7 +249,9 @@ def validate_nondiff(raw: Mapping[str, Any]) -> tuple[NondiffSettings, dict[str,
     (lo1, hi1), (lo2, hi2) = PROBLEMS["zero_one"].bounds
     default_start = PROBLEMS["zero_one"].start
     settings = NondiffSettings(
-        temperature=_on_log_grid(TEMPERATURE, raw.get(TEMPERATURE), DEFAULT_TEMPERATURE, TEMPERATURE_CHOICES, notes),
+        temperature=_on_log_grid(
+            TEMPERATURE, raw.get(TEMPERATURE), DEFAULT_TEMPERATURE, TEMPERATURE_CHOICES, notes
+        ),
         logits=logits,
         lr=_on_log_grid(LR, raw.get(LR), NONDIFF_LR, LR_CHOICES, notes),
         steps=int(_number(STEPS, raw.get(STEPS), DEFAULT_STEPS, *STEPS_RANGE, notes)),

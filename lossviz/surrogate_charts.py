@@ -31,7 +31,9 @@ def _finite(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     return frame[np.isfinite(frame[column].to_numpy(dtype=float))]
 
 
-def step_chart(curves: Mapping[str, np.ndarray], temperature: float, *, width: int = 330, height: int = 200) -> alt.HConcatChart:
+def step_chart(
+    curves: Mapping[str, np.ndarray], temperature: float, *, width: int = 330, height: int = 200
+) -> alt.HConcatChart:
     """The step and the sigmoid ``σ(x/T)`` (left), and their derivatives (right).
 
     ``curves`` as returned by :func:`lossviz.nondifferentiable.step_curves`.
@@ -64,7 +66,9 @@ def step_chart(curves: Mapping[str, np.ndarray], temperature: float, *, width: i
     return alt.hconcat(values, slopes).configure_legend(orient="bottom")
 
 
-def argmax_chart(logits: Sequence[float], result: Mapping[str, np.ndarray], temperature: float, *, width: int = 330) -> alt.Chart:
+def argmax_chart(
+    logits: Sequence[float], result: Mapping[str, np.ndarray], temperature: float, *, width: int = 330
+) -> alt.Chart:
     """Bars of ``argmax`` (one-hot) and ``softmax(z/T)`` per class; logits in the tooltip."""
     soft_name = f"softmax(z/{temperature:g})"
     rows = [
@@ -81,7 +85,11 @@ def argmax_chart(logits: Sequence[float], result: Mapping[str, np.ndarray], temp
         xOffset=alt.XOffset("kind:N", sort=None),
         y=alt.Y("p:Q", title="output", scale=alt.Scale(domain=[0, 1])),
         color=alt.Color(
-            "kind:N", title=None, sort=None, scale=alt.Scale(range=[HARD, SOFT]), legend=alt.Legend(orient="bottom")
+            "kind:N",
+            title=None,
+            sort=None,
+            scale=alt.Scale(range=[HARD, SOFT]),
+            legend=alt.Legend(orient="bottom"),
         ),
     )
     bars = base.mark_bar().encode(

@@ -119,12 +119,32 @@ def trajectory(
     return Trajectory(params, values, first_nonfinite(params, values))
 
 
+STEPS_BUCKET = 100
+
+
+def compiled_steps(steps: int) -> int:
+    """The scan length compiled for ``steps`` updates: the next multiple of :data:`STEPS_BUCKET`.
+
+    A run is causal (row k depends only on rows before it), so running longer
+    and keeping the first ``steps + 1`` rows gives the same numbers, while the
+    steps slider compiles 10 programs instead of 100.
+    """
+    return max(STEPS_BUCKET, -(-int(steps) // STEPS_BUCKET) * STEPS_BUCKET)
+
+
 @functools.partial(jax.jit, static_argnames=("problem", "optimizer", "g", "steps"))
-def _run_preset(problem: str, optimizer: str, g: str, steps: int, lr, hyper, scale, shift, start, temperature):
+def _run_preset(
+    problem: str, optimizer: str, g: str, steps: int, lr, hyper, scale, shift, start, temperature
+):
     base = PROBLEMS[problem].at_temperature(temperature)
     objective = transform(base, scale=scale, g=g, shift=shift)
     params, values = _scan(objective, OPTIMIZERS[optimizer].build(lr, hyper), start, steps)
     return params, values, jax.vmap(base)(params)
+
+
+def compiled_run_count() -> int:
+    """How many programs :func:`run_preset` has compiled (and JAX still holds)."""
+    return _run_preset._cache_size()
 
 
 def f32(x: float | Sequence[float]) -> np.ndarray:
@@ -147,7 +167,8 @@ def run_preset(
 ) -> Run:
     """Runs a registered optimizer on ``scale * g(L) + shift`` of a registered problem.
 
-    Compiles once per ``(problem, optimizer, g, steps)``; every other argument
+    Compiles once per ``(problem, optimizer, g)`` and bucket of ``steps`` (see
+    :func:`compiled_steps`); every other argument
     is traced. ``hyper`` defaults to the preset's defaults when empty;
     ``temperature`` to the problem's own (ignored by problems without one).
     """
@@ -159,7 +180,17 @@ def run_preset(
     start = p.start if start is None else start
     temperature = (p.temperature or 1.0) if temperature is None else temperature
     params, objective, loss = _run_preset(
-        problem, optimizer, g, int(steps), f32(lr), f32(hyper), f32(scale), f32(shift), f32(start), f32(temperature)
+        problem,
+        optimizer,
+        g,
+        compiled_steps(steps),
+        f32(lr),
+        f32(hyper),
+        f32(scale),
+        f32(shift),
+        f32(start),
+        f32(temperature),
     )
-    params, objective, loss = np.asarray(params), np.asarray(objective), np.asarray(loss)
+    rows = int(steps) + 1
+    params, objective, loss = np.asarray(params[:rows]), np.asarray(objective[:rows]), np.asarray(loss[:rows])
     return Run(params, objective, loss, first_nonfinite(params, objective, loss))

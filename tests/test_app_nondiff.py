@@ -64,8 +64,17 @@ def test_typed_logits_are_parsed_not_evaluated(default_page):
 
 @pytest.mark.parametrize(
     "query",
-    [{"T": "abc"}, {"T": "1e999"}, {"z": "1"}, {"z": "nan, 1"}, {"surrogate": "<b>x</b>"}, {"x0": "99"},
-     {"lr": "-1"}, {"steps": "0"}, {"bogus": "1"}],
+    [
+        {"T": "abc"},
+        {"T": "1e999"},
+        {"z": "1"},
+        {"z": "nan, 1"},
+        {"surrogate": "<b>x</b>"},
+        {"x0": "99"},
+        {"lr": "-1"},
+        {"steps": "0"},
+        {"bogus": "1"},
+    ],
     ids=lambda q: ",".join(q),
 )
 def test_hostile_links_never_raise(query):

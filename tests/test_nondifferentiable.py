@@ -33,8 +33,10 @@ def test_straight_through_is_descent_on_the_surrogate(runs):
 
 @settings(max_examples=10)
 @given(
-    st.floats(-3.5, 3.5), st.floats(-3.5, 3.5),
-    st.sampled_from([0.05, 0.2, 1.0, 2.0]), st.sampled_from([0.1, 0.5, 1.0]),
+    st.floats(-3.5, 3.5),
+    st.floats(-3.5, 3.5),
+    st.sampled_from([0.05, 0.2, 1.0, 2.0]),
+    st.sampled_from([0.1, 0.5, 1.0]),
 )
 def test_straight_through_equals_surrogate_everywhere(w1, w2, temperature, lr):
     runs = nd.descents(start=(w1, w2), lr=lr, steps=200, temperature=temperature)

@@ -20,14 +20,32 @@ def test_defaults_without_input():
 
 def test_a_shared_link_is_read_back_exactly():
     raw = {
-        "problem": "Rosenbrock", "opt": "Adam", "lr": "0.02", "steps": "300", "x0": "-1.2", "y0": "2.5",
-        "a": "-1", "g": "log(1 + L)", "c": "-6.2832", "step": "17", "b1": "0.8", "b2": "0.99",
+        "problem": "Rosenbrock",
+        "opt": "Adam",
+        "lr": "0.02",
+        "steps": "300",
+        "x0": "-1.2",
+        "y0": "2.5",
+        "a": "-1",
+        "g": "log(1 + L)",
+        "c": "-6.2832",
+        "step": "17",
+        "b1": "0.8",
+        "b2": "0.99",
     }
     s, notes = validate(raw)
     assert notes == {}
     assert s == ExplorerSettings(
-        problem="rosenbrock", optimizer="adam", lr=0.02, hyper=(0.8, 0.99), steps=300,
-        start=(-1.2, 2.5), scale=-1.0, g="log1p", shift=-6.2832, step=17,
+        problem="rosenbrock",
+        optimizer="adam",
+        lr=0.02,
+        hyper=(0.8, 0.99),
+        steps=300,
+        start=(-1.2, 2.5),
+        scale=-1.0,
+        g="log1p",
+        shift=-6.2832,
+        step=17,
     )
 
 

@@ -39,7 +39,9 @@ def test_soft_argmax_at_low_temperature_is_argmax(z):
 def test_soft_argmax_is_a_distribution(z, t):
     p = np.asarray(s.soft_argmax(jnp.asarray(z), t))
     assert (p >= 0).all() and abs(p.sum() - 1.0) < 1e-5
-    assert p.argmax() == np.asarray(s.hard_argmax(jnp.asarray(z))).argmax() or np.isclose(p.max(), p[z.argmax()])
+    assert p.argmax() == np.asarray(s.hard_argmax(jnp.asarray(z))).argmax() or np.isclose(
+        p.max(), p[z.argmax()]
+    )
 
 
 @given(finite, temperatures)

@@ -332,3 +332,15 @@ def test_the_issue_snippet():
     ts = lossviz.trajectory(f, start=(-1.5, 2.0), optimizer=optax.adam(0.05), steps=300)
     assert_same_bits(ts.params, t.params)
     np.testing.assert_allclose(ts.loss, t.loss - 2 * math.pi, rtol=1e-6, atol=1e-5)
+
+
+def test_steps_share_compiled_buckets_and_truncate_exactly():
+    from lossviz.trajectories import compiled_run_count, compiled_steps
+
+    assert [compiled_steps(s) for s in (1, 100, 101, 1000)] == [100, 100, 200, 1000]
+    before = compiled_run_count()
+    short = lossviz.run_preset("quadratic", "momentum", lr=0.02, steps=130)
+    long = lossviz.run_preset("quadratic", "momentum", lr=0.02, steps=170)  # same bucket: no new program
+    assert compiled_run_count() - before <= 1
+    assert short.params.shape == (131, 2) and long.params.shape == (171, 2)
+    np.testing.assert_array_equal(short.params, long.params[:131])

@@ -86,6 +86,10 @@ def test_nan_rows_count_as_equal_when_both_runs_diverge_together():
 
 def test_every_kind_has_words():
     assert set(verdicts.KIND_LABELS) == {
-        verdicts.IDENTICAL, verdicts.SAME_PATH, verdicts.SAME_END,
-        verdicts.ASCENT, verdicts.DIVERGED, verdicts.DIFFERENT,
+        verdicts.IDENTICAL,
+        verdicts.SAME_PATH,
+        verdicts.SAME_END,
+        verdicts.ASCENT,
+        verdicts.DIVERGED,
+        verdicts.DIFFERENT,
     }

@@ -6,18 +6,30 @@ plain floats, ints, strings and tuples. The caches are bounded.
 
 from __future__ import annotations
 
+import jax
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lossviz import verdicts
+from lossviz import trajectories, verdicts
 from lossviz.landscapes import Views, views
 from lossviz.optimizers import OPTIMIZERS
-from lossviz.transforms import apply_to_values
 from lossviz.trajectories import Run, run_preset
+from lossviz.transforms import apply_to_values
 
 RESOLUTION = 200
 FIELD_RESOLUTION = 25
+# Each compiled run costs ~2.4 MB and JAX keeps them all: past this many, start
+# afresh, so that memory stays bounded on a small host (~700 MB).
+MAX_COMPILED_RUNS = 60
+
+
+def bound_compile_cache() -> bool:
+    """Clears JAX's compile caches once they hold too many programs; returns whether it did."""
+    if trajectories.compiled_run_count() > MAX_COMPILED_RUNS:
+        jax.clear_caches()
+        return True
+    return False
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -54,6 +66,7 @@ def run_pair(
     temperature: float,
 ) -> tuple[Run, Run, np.ndarray]:
     """The original run (on ``L``), the transformed run (on ``L'``) and ``L'`` along the original path."""
+    bound_compile_cache()
     common = dict(lr=lr, hyper=hyper, steps=steps, start=start, temperature=temperature)
     original = run_preset(problem, optimizer, **common)
     transformed = run_preset(problem, optimizer, scale=scale, g=g, shift=shift, **common)
