@@ -1,10 +1,13 @@
-"""Altair chart builders: plain numpy/pandas data in, Altair charts out.
+"""Chart builders: plain numpy/pandas data in, Altair charts (or Vega-Lite dicts) out.
 
-No JAX and no Streamlit here. Landscape colours are *rank* (histogram-
-equalised) positions of the values: adding a constant, multiplying by a
-positive number or applying an increasing ``g`` leaves the picture identical
-(only the colour-bar labels change) and negation reverses it, which is exactly
-what the app teaches. Contour lines are drawn on the same ranks, at quantiles.
+The landscape pair, drawn on every rerun, is a Vega-Lite dict built directly (for
+``st.vega_lite_chart``); the other charts are Altair. No JAX and no Streamlit here.
+
+Landscape colours are *rank* (histogram-equalised) positions of the values:
+adding a constant, multiplying by a positive number or applying an increasing
+``g`` leaves the picture identical (only the colour-bar labels change) and
+negation reverses it, which is exactly what the app teaches. Contour lines are
+drawn on the same ranks, at quantiles.
 
 Long numeric columns travel packed (a comma-joined string, expanded by
 Vega-Lite ``split`` + ``flatten`` transforms): a third of the JSON of one object
@@ -20,10 +23,15 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
+import hashlib
 import io
+import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import altair as alt
 import cmap
@@ -294,6 +302,56 @@ def finite_prefix(params: np.ndarray) -> np.ndarray:
 
 
 # --- landscape panels -----------------------------------------------------------
+#
+# The landscape pair is a plain Vega-Lite dict: built as Altair objects it cost ~170 ms
+# plus ~235 ms of ``to_dict`` (deep copies and schema validation) on every rerun. The
+# tests validate these dicts against the Vega-Lite schema instead. What is left is the
+# numerics of the heat map, contours and arrows (~20 ms a panel); they depend only on
+# the landscape, not on the runs, so they are memoised: a learning rate, start point or
+# playback step changes only the paths and markers.
+
+Spec = dict[str, Any]
+_T = TypeVar("_T")
+_MEMO_SIZE = 16  # landscapes (and gradient fields) remembered, a few tens of KB each
+_memo: OrderedDict[bytes, Any] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+def _digest(*parts: Any) -> bytes:
+    """A hash of arrays (dtype, shape and bytes) and of the ``repr`` of other values."""
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            a = np.ascontiguousarray(part)
+            h.update(f"{a.dtype.str}{a.shape}".encode())
+            h.update(memoryview(a).cast("B"))
+        else:
+            h.update(repr(part).encode())
+        h.update(b"\x00")
+    return h.digest()
+
+
+def _memoised(key: bytes, compute: Callable[[], _T]) -> _T:
+    """``compute()``, remembered under ``key`` (least recently used first out).
+
+    Shared by all sessions, like ``st.cache_data``: values must be immutable or
+    copied by the caller before use.
+    """
+    with _memo_lock:
+        if key in _memo:
+            _memo.move_to_end(key)
+            return _memo[key]
+    value = compute()  # outside the lock: at worst two sessions compute the same value
+    with _memo_lock:
+        _memo[key] = value
+        while len(_memo) > _MEMO_SIZE:
+            _memo.popitem(last=False)
+    return value
+
+
+def _window(panel: Panel, size: tuple[float, float]) -> tuple[Any, ...]:
+    """The panel's bounds and pixel size as plain floats (part of the memo keys)."""
+    return (*(float(v) for pair in panel.bounds for v in pair), *map(float, size))
 
 
 def _inline(records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -302,86 +360,171 @@ def _inline(records: list[dict[str, Any]]) -> dict[str, Any]:
     return {"values": records}
 
 
-def _image_layer(panel: Panel, t: np.ndarray) -> alt.Chart:
+class _Datasets(dict[str, list[dict[str, Any]]]):
+    """The top-level ``datasets`` of a spec: records keyed by a hash of their content.
+
+    Named like Altair names inline data, so records identical in both panels are sent once.
+    """
+
+    def add(self, records: list[dict[str, Any]]) -> Spec:
+        """Stores ``records``; returns the layer's ``data`` (a reference by name)."""
+        text = json.dumps(records, sort_keys=True)
+        name = "empty" if records == [{}] else "data-" + hashlib.sha256(text.encode()).hexdigest()[:32]
+        self.setdefault(name, records)
+        return {"name": name}
+
+
+def _unpack(fields: Sequence[str]) -> list[Spec]:
+    """Transforms that turn packed ``fields`` (see :func:`_pack`) into one row per number."""
+    return [
+        *({"calculate": f"split(datum.{f}, ',')", "as": f} for f in fields),
+        {"flatten": list(fields)},
+        *({"calculate": f"toNumber(datum.{f})", "as": f} for f in fields),
+    ]
+
+
+def _row_number(name: str, groupby: str) -> Spec:
+    """A window transform numbering the rows of each ``groupby`` group (flatten keeps their order)."""
+    return {"window": [{"op": "row_number", "field": "", "as": name}], "groupby": [groupby]}
+
+
+def _field(name: str, kind: str, **props: Any) -> Spec:
+    return {"field": name, "type": kind, **props}
+
+
+@dataclasses.dataclass(frozen=True)
+class _Surface:
+    """What a panel draws of its values: the heat map, the contours and the colour-bar labels."""
+
+    image: dict[str, Any]
+    contours: tuple[dict[str, Any], ...]
+    label_expr: str
+
+
+def _surface(panel: Panel, size: tuple[float, float]) -> _Surface:
+    """The records of :func:`_image_layer` and :func:`_contour_layer` (memoised)."""
+    values, w1, w2 = (np.asarray(a, float) for a in (panel.values, panel.w1, panel.w2))
+
+    def compute() -> _Surface:
+        t = colour_positions(values)
+        half1 = (w1[-1] - w1[0]) / max(len(w1) - 1, 1) / 2
+        half2 = (w2[-1] - w2[0]) / max(len(w2) - 1, 1) / 2
+        image = {
+            "w1": float(w1[0] - half1),
+            "w1_end": float(w1[-1] + half1),
+            "w2": float(w2[-1] + half2),
+            "w2_end": float(w2[0] - half2),
+            "url": png_data_url(t[::-1]),
+        }
+        lines = contour_lines(w1, w2, t, panel.bounds, size)
+        contours = tuple({"line": k, **_packed_xy(xy, panel.bounds)} for k, xy in enumerate(lines))
+        return _Surface(image, contours, _label_expr(COLOURBAR_TICKS, colour_bar_labels(values)))
+
+    return _memoised(_digest("surface", values, w1, w2, *_window(panel, size)), compute)
+
+
+def _image_layer(surface: _Surface, data: _Datasets) -> Spec:
     """The heat map: one PNG stretched over the grid cells (pixel centres on the grid points)."""
-    w1, w2 = np.asarray(panel.w1, float), np.asarray(panel.w2, float)
-    half1, half2 = (w1[-1] - w1[0]) / max(len(w1) - 1, 1) / 2, (w2[-1] - w2[0]) / max(len(w2) - 1, 1) / 2
-    record = {
-        "w1": float(w1[0] - half1),
-        "w1_end": float(w1[-1] + half1),
-        "w2": float(w2[-1] + half2),
-        "w2_end": float(w2[0] - half2),
-        "url": png_data_url(t[::-1]),
+    return {
+        "data": data.add([dict(surface.image)]),
+        "mark": {"type": "image", "aspect": False, "clip": True},
+        "encoding": {"url": _field("url", "nominal"), "x2": {"field": "w1_end"}, "y2": {"field": "w2_end"}},
     }
-    return (
-        alt.Chart(_inline([record]))
-        .mark_image(aspect=False, clip=True)
-        .encode(x2=alt.X2("w1_end:Q"), y2=alt.Y2("w2_end:Q"), url=alt.Url("url:N"))
-    )
 
 
-def _contour_layer(panel: Panel, t: np.ndarray, size: tuple[float, float]) -> alt.Chart:
+def _contour_layer(surface: _Surface, data: _Datasets) -> Spec:
     """Thin white lines at the quantiles of the values (see :func:`contour_lines`)."""
-    lines = contour_lines(panel.w1, panel.w2, t, panel.bounds, size)
-    return (
-        _unpacked([{"line": k, **_packed_xy(xy, panel.bounds)} for k, xy in enumerate(lines)], ["w1", "w2"])
-        .transform_window(order="row_number()", groupby=["line"])  # flatten keeps the vertex order
-        .mark_line(color="white", strokeWidth=0.8, opacity=0.45, clip=True)
-        .encode(detail=alt.Detail("line:N"), order=alt.Order("order:Q"))
-    )
+    return {
+        "data": data.add([dict(r) for r in surface.contours]),
+        "mark": {"type": "line", "clip": True, "color": "white", "opacity": 0.45, "strokeWidth": 0.8},
+        "encoding": {"detail": _field("line", "nominal"), "order": _field("order", "quantitative")},
+        "transform": [*_unpack(["w1", "w2"]), _row_number("order", "line")],
+    }
 
 
-def _arrow_layer(panel: Panel, size: tuple[float, float]) -> alt.Chart:
+def _arrow_record(panel: Panel, size: tuple[float, float]) -> dict[str, str]:
+    """The packed arrows of :func:`gradient_arrows` (memoised)."""
+
+    def compute() -> dict[str, str]:
+        arrows = gradient_arrows(panel, *size)
+        xy = np.stack([arrows["w1"], arrows["w2"]], axis=-1)
+        packed = {"angle": _pack(arrows["angle"], 0), "m": _pack(arrows["m"], 2)}
+        return {**_packed_xy(xy, panel.bounds), **packed}
+
+    fields = (np.asarray(a, float) for a in (panel.field_w1, panel.field_w2, panel.field_grad))
+    return dict(_memoised(_digest("arrows", *fields, *_window(panel, size)), compute))
+
+
+def _arrow_layer(panel: Panel, size: tuple[float, float], data: _Datasets) -> Spec:
     """White arrows along ``-∇f``, larger and more opaque where the gradient is steeper."""
-    arrows = gradient_arrows(panel, *size)
-    xy = np.stack([arrows["w1"], arrows["w2"]], axis=-1)
-    record = {**_packed_xy(xy, panel.bounds), "angle": _pack(arrows["angle"], 0), "m": _pack(arrows["m"], 2)}
-    return (
-        _unpacked([record], list(record))
-        .mark_point(shape="arrow", filled=True, color="white", strokeWidth=0, clip=True)
-        .encode(
-            angle=alt.Angle("angle:Q", scale=None),
-            size=alt.Size("m:Q", scale=alt.Scale(domain=[0, 1], range=[12, 150]), legend=None),
-            opacity=alt.Opacity("m:Q", scale=alt.Scale(domain=[0, 1], range=[0.3, 0.85]), legend=None),
-        )
-    )
+    record = _arrow_record(panel, size)
+    unit = {"domain": [0, 1]}
+    return {
+        "data": data.add([record]),
+        "mark": {
+            "type": "point",
+            "clip": True,
+            "color": "white",
+            "filled": True,
+            "shape": "arrow",
+            "strokeWidth": 0,
+        },
+        "encoding": {
+            "angle": _field("angle", "quantitative", scale=None),
+            "opacity": _field("m", "quantitative", legend=None, scale={**unit, "range": [0.3, 0.85]}),
+            "size": _field("m", "quantitative", legend=None, scale={**unit, "range": [12, 150]}),
+        },
+        "transform": _unpack(list(record)),
+    }
 
 
-def _run_encodings(paths: Sequence[PathData]) -> tuple[alt.Color, alt.StrokeDash]:
-    """Colour and dash per path name, from its style."""
+def _run_encodings(paths: Sequence[PathData]) -> tuple[Spec, Spec]:
+    """Colour and dash encodings per path name, from its style."""
     styles = {p.name: p.style for p in paths}
-    legend = alt.Legend(orient="bottom", symbolType="stroke", symbolStrokeWidth=2.5, symbolSize=300)
+    names = list(styles)
+    legend = {"orient": "bottom", "symbolSize": 300, "symbolStrokeWidth": 2.5, "symbolType": "stroke"}
     colours = [STYLE_COLOURS.get(s, "white") for s in styles.values()]
     dashes = [STYLE_DASHES.get(s, [1, 0]) for s in styles.values()]
     return (
-        alt.Color("name:N", title=None, scale=alt.Scale(domain=list(styles), range=colours), legend=legend),
+        _field("name", "nominal", legend=legend, scale={"domain": names, "range": colours}, title=None),
         # no dash legend: Streamlit's Vega-Lite draws it as a second legend instead of merging the two
-        alt.StrokeDash("name:N", scale=alt.Scale(domain=list(styles), range=dashes), legend=None),
+        _field("name", "nominal", legend=None, scale={"domain": names, "range": dashes}),
     )
 
 
-def _path_layers(panel: Panel, colour: alt.Color, dash: alt.StrokeDash) -> list[alt.Chart]:
+def _path_layers(panel: Panel, runs: tuple[Spec, Spec], data: _Datasets) -> list[Spec]:
     """The finite part of each path: a dark casing, then the line with a dot per step."""
     records = [
         {"name": p.name, **_packed_xy(xy, panel.bounds)}
         for p in panel.paths
         if len(xy := finite_prefix(p.params))
     ]
-    paths = _unpacked(records, ["w1", "w2"]).transform_window(step="row_number()", groupby=["name"])
-    order = alt.Order("step:Q")
-    dots = alt.OverlayMarkDef(filled=True, size=9, opacity=0.9)
+    paths = {"data": data.add(records)}
+    transform = [*_unpack(["w1", "w2"]), _row_number("step", "name")]
+    order = _field("step", "quantitative")
     return [
         # the casing keeps orange/magenta readable on every viridis colour
-        paths.mark_line(color="black", strokeWidth=3.5, opacity=0.45, clip=True).encode(
-            detail=alt.Detail("name:N"), order=order
-        ),
-        paths.mark_line(strokeWidth=2, clip=True, point=dots).encode(
-            color=colour, strokeDash=dash, order=order
-        ),
+        {
+            **paths,
+            "mark": {"type": "line", "clip": True, "color": "black", "opacity": 0.45, "strokeWidth": 3.5},
+            "encoding": {"detail": _field("name", "nominal"), "order": order},
+            "transform": transform,
+        },
+        {
+            **paths,
+            "mark": {
+                "type": "line",
+                "clip": True,
+                "point": {"filled": True, "opacity": 0.9, "size": 9},
+                "strokeWidth": 2,
+            },
+            "encoding": {"color": runs[0], "order": order, "strokeDash": runs[1]},
+            "transform": transform,
+        },
     ]
 
 
-def _marker_layer(panel: Panel) -> alt.Chart:
+def _marker_layer(panel: Panel, data: _Datasets) -> Spec:
     """Known minima (stars), the start (big white disc) and the playback positions, in one layer."""
     rows = [
         *((_STAR, "white", 220, a, b) for a, b in panel.minima),
@@ -394,58 +537,83 @@ def _marker_layer(panel: Panel) -> alt.Chart:
         for shape, fill, size, a, b in rows
         if math.isfinite(a) and math.isfinite(b)
     ]
-    return (
-        alt.Chart(_inline(records))
-        .mark_point(filled=True, stroke="black", strokeWidth=1.5, opacity=1, clip=True)
-        .encode(
-            shape=alt.Shape("shape:N", scale=None),
-            color=alt.Color("fill:N", scale=None),
-            size=alt.Size("size:Q", scale=None),
-        )
-    )
+    return {
+        "data": data.add(records),
+        "mark": {
+            "type": "point",
+            "clip": True,
+            "filled": True,
+            "opacity": 1,
+            "stroke": "black",
+            "strokeWidth": 1.5,
+        },
+        "encoding": {
+            "color": _field("fill", "nominal", scale=None),
+            "shape": _field("shape", "nominal", scale=None),
+            "size": _field("size", "quantitative", scale=None),
+        },
+    }
 
 
-def _click_layer(panel: Panel, n: int, name: str) -> alt.Chart:
+def _click_layer(panel: Panel, n: int, name: str) -> Spec:
     """``n x n`` invisible points over the bounds, generated by Vega: the click targets.
 
     Drawn last: its ``nearest`` Voronoi cells cover the panel and take every click
-    and hover (so the layers below carry no tooltips).
+    and hover (so the layers below carry no tooltips). ``name`` is the view that
+    :data:`START_SELECTION` is bound to.
     """
     (lo1, hi1), (lo2, hi2) = panel.bounds
     d1, d2 = _decimals(lo1, hi1), _decimals(lo2, hi2)
-    grid = alt.SequenceGenerator(sequence=alt.SequenceParams(start=0, stop=n * n, **{"as": "i"}))
     # rounded like the other coordinates, so a click gives 0.3, not 0.30000000000000004
     w1 = f"round(({lo1!r} + (datum.i % {n}) * {(hi1 - lo1) / (n - 1)!r}) * 1e{d1}) / 1e{d1}"
     w2 = f"round(({lo2!r} + floor(datum.i / {n}) * {(hi2 - lo2) / (n - 1)!r}) * 1e{d2}) / 1e{d2}"
-    tooltip = [
-        alt.Tooltip("w1:Q", title=panel.param_names[0]),
-        alt.Tooltip("w2:Q", title=panel.param_names[1]),
-    ]
-    # a sliver of opacity: Vega ignores events on fully transparent marks
-    mark = alt.MarkDef(type="point", shape="square", size=30, filled=True, opacity=0.001)
-    return alt.Chart(grid, name=name, mark=mark).transform_calculate(w1=w1, w2=w2).encode(tooltip=tooltip)
+    return {
+        "data": {"sequence": {"start": 0, "stop": n * n, "as": "i"}},
+        # a sliver of opacity: Vega ignores events on fully transparent marks
+        "mark": {"type": "point", "filled": True, "opacity": 0.001, "shape": "square", "size": 30},
+        "encoding": {
+            "tooltip": [
+                _field("w1", "quantitative", title=panel.param_names[0]),
+                _field("w2", "quantitative", title=panel.param_names[1]),
+            ]
+        },
+        "name": name,
+        "transform": [{"calculate": w1, "as": "w1"}, {"calculate": w2, "as": "w2"}],
+    }
 
 
 def _panel(
-    panel: Panel, runs: tuple[alt.Color, alt.StrokeDash], size: tuple[int, int], click_grid: int, name: str
-) -> alt.LayerChart:
-    """One landscape panel; ``name`` names its click grid (the selection's view)."""
+    panel: Panel,
+    runs: tuple[Spec, Spec],
+    size: tuple[int, int],
+    click_grid: int,
+    name: str,
+    data: _Datasets,
+) -> Spec:
+    """One landscape panel and its colour bar; ``name`` names its click grid (the selection's view)."""
     (lo1, hi1), (lo2, hi2) = panel.bounds
-    x = alt.X("w1:Q", title=panel.param_names[0], scale=alt.Scale(domain=[lo1, hi1], nice=False, zero=False))
-    y = alt.Y("w2:Q", title=panel.param_names[1], scale=alt.Scale(domain=[lo2, hi2], nice=False, zero=False))
-    t = colour_positions(panel.values)
+    x_title, y_title = panel.param_names
+    surface = _surface(panel, size)
     layers = [
-        _image_layer(panel, t),
-        _contour_layer(panel, t, size),
-        _arrow_layer(panel, size),
-        *_path_layers(panel, *runs),
-        _marker_layer(panel),
+        _image_layer(surface, data),
+        _contour_layer(surface, data),
+        _arrow_layer(panel, size, data),
+        *_path_layers(panel, runs, data),
+        _marker_layer(panel, data),
         _click_layer(panel, click_grid, name),  # on top, so a click anywhere reaches it
     ]
-    # constructor arguments rather than .encode()/.properties(): each of those deep-copies all layers
-    return alt.layer(
-        *layers, encoding=alt.SharedEncoding(x=x, y=y), title=panel.title, width=size[0], height=size[1]
-    )
+    scale = {"nice": False, "zero": False}
+    view = {
+        "layer": layers,
+        "encoding": {
+            "x": _field("w1", "quantitative", scale={"domain": [lo1, hi1], **scale}, title=x_title),
+            "y": _field("w2", "quantitative", scale={"domain": [lo2, hi2], **scale}, title=y_title),
+        },
+        "height": size[1],
+        "title": panel.title,
+        "width": size[0],
+    }
+    return {"hconcat": [view, _colour_bar(surface, size[1], data)], "spacing": 6}
 
 
 def _label_expr(ticks: Iterable[float], labels: Iterable[str]) -> str:
@@ -454,53 +622,66 @@ def _label_expr(ticks: Iterable[float], labels: Iterable[str]) -> str:
     return "".join(cases) + "''"
 
 
-def _colour_bar(values: np.ndarray, height: int) -> alt.Chart:
+@functools.cache
+def _colour_bar_url() -> str:
+    return png_data_url(np.linspace(1.0, 0.0, 64)[:, None])
+
+
+def _colour_bar(surface: _Surface, height: int, data: _Datasets) -> Spec:
     """A thin strip of the colour map, labelled with the panel's quantiles."""
-    record = {"x": 0, "x2": 1, "y": 1, "y2": 0, "url": png_data_url(np.linspace(1.0, 0.0, 64)[:, None])}
-    label_expr = _label_expr(COLOURBAR_TICKS, colour_bar_labels(values))
-    axis = alt.Axis(
-        orient="right", values=list(COLOURBAR_TICKS), labelExpr=label_expr, title=None, grid=False
-    )
-    return (
-        alt.Chart(_inline([record]))
-        .mark_image(aspect=False)
-        .encode(
-            x=alt.X("x:Q", axis=None, scale=alt.Scale(domain=[0, 1])),
-            x2=alt.X2("x2:Q"),
-            y=alt.Y("y:Q", axis=axis, scale=alt.Scale(domain=[0, 1])),
-            y2=alt.Y2("y2:Q"),
-            url=alt.Url("url:N"),
-        )
-        .properties(width=12, height=height)
-    )
+    record = {"x": 0, "x2": 1, "y": 1, "y2": 0, "url": _colour_bar_url()}
+    axis = {
+        "grid": False,
+        "labelExpr": surface.label_expr,
+        "orient": "right",
+        "title": None,
+        "values": list(COLOURBAR_TICKS),
+    }
+    unit = {"domain": [0, 1]}
+    return {
+        "data": data.add([record]),
+        "mark": {"type": "image", "aspect": False},
+        "encoding": {
+            "url": _field("url", "nominal"),
+            "x": _field("x", "quantitative", axis=None, scale=unit),
+            "x2": {"field": "x2"},
+            "y": _field("y", "quantitative", axis=axis, scale=unit),
+            "y2": {"field": "y2"},
+        },
+        "height": height,
+        "width": 12,
+    }
 
 
 def landscape_pair(
     left: Panel, right: Panel, *, width: int = 380, height: int = 320, click_grid: int = 41
-) -> alt.HConcatChart:
+) -> dict[str, Any]:
     """The loss ``L`` (left) and ``L' = a g(L) + c`` (right), each with its colour bar.
 
-    One chart, so identical data sets are sent once and the point selection
-    :data:`START_SELECTION` (the clicked grid point's ``w1``/``w2``) serves both panels.
+    One Vega-Lite spec (a plain dict, for ``st.vega_lite_chart``), so identical data
+    sets are sent once and the point selection :data:`START_SELECTION` (the clicked
+    grid point's ``w1``/``w2``) serves both panels.
+
+    Returns:
+      A complete top-level Vega-Lite v6 spec: ``$schema``, ``hconcat``, ``params``
+      and ``datasets`` (records keyed by a content hash, referenced by name).
     """
+    data = _Datasets()
     runs = _run_encodings([*left.paths, *right.paths])
-    chart = alt.hconcat(
-        *(
-            alt.hconcat(
-                _panel(p, runs, (width, height), click_grid, f"{START_SELECTION}_{side}"),
-                _colour_bar(p.values, height),
-                spacing=6,
-            )
-            for p, side in ((left, "left"), (right, "right"))
-        ),
-        spacing=28,
-    )
-    # One top-level parameter bound to both click grids (adding it to each grid makes Altair warn).
-    # Altair suffixes the names of layers in a concat with their position: read them back.
-    views = [pair.hconcat[0].layer[-1].name for pair in chart.hconcat]
-    select = alt.PointSelectionConfig(type="point", on="click", nearest=True, fields=["w1", "w2"])
-    chart.params = [alt.TopLevelSelectionParameter(name=START_SELECTION, select=select, views=views)]
-    return chart
+    views = [f"{START_SELECTION}_{side}" for side in ("left", "right")]
+    pairs = [
+        _panel(p, runs, (width, height), click_grid, view, data)
+        for p, view in zip((left, right), views, strict=True)
+    ]
+    # one top-level parameter bound to both click grids
+    select = {"type": "point", "fields": ["w1", "w2"], "nearest": True, "on": "click"}
+    return {
+        "$schema": alt.SCHEMA_URL,
+        "hconcat": pairs,
+        "spacing": 28,
+        "params": [{"name": START_SELECTION, "select": select, "views": views}],
+        "datasets": dict(data),
+    }
 
 
 # --- loss curves and the optimizer comparison -----------------------------------------------

@@ -1,14 +1,19 @@
 """Chart builders: specs validate, never carry NaN, and the pictures obey the invariances."""
 
 import base64
+import copy
+import functools
 import io
 import json
 import math
 import re
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import pytest
+from altair.utils.schemapi import validate_jsonschema
+from altair.vegalite.v6.schema.core import load_schema
 from PIL import Image
 
 from lossviz import charts
@@ -29,9 +34,22 @@ def rosenbrock_grad(x, y):
     return np.stack([-2 * (1 - x) - 400 * x * (y - x**2), 200 * (y - x**2)], axis=-1)
 
 
+@functools.cache
+def vega_lite_schema() -> dict:
+    return load_schema()
+
+
 def spec(chart) -> dict:
-    """``to_dict`` validates against the Vega-Lite schema; strict JSON has no NaN/Infinity."""
-    d = chart.to_dict()
+    """A chart's spec, validated against the Vega-Lite schema; strict JSON has no NaN/Infinity.
+
+    Altair charts validate in ``to_dict``; the landscape pair is a plain dict, validated here.
+    """
+    if isinstance(chart, dict):
+        d = chart
+        assert d["$schema"] == alt.SCHEMA_URL
+        validate_jsonschema(d, vega_lite_schema())
+    else:
+        d = chart.to_dict()
     json.dumps(d, allow_nan=False)
     return d
 
@@ -192,6 +210,45 @@ def test_finite_prefix_stops_at_the_first_non_finite_row():
 
 
 # --- landscape pair ------------------------------------------------------------------------
+
+
+def test_pair_is_a_plain_vega_lite_dict_whose_data_sets_are_all_used():
+    d = spec(charts.landscape_pair(make_panel(), make_panel(values=-make_panel().values, title="−L")))
+    assert type(d) is dict and set(d) == {"$schema", "hconcat", "spacing", "params", "datasets"}
+    used = {n["data"]["name"] for n in walk(d) if "name" in n.get("data", {})}
+    assert used == set(d["datasets"])
+    for pair in d["hconcat"]:  # a layered panel, then its colour bar
+        panel, bar = pair["hconcat"]
+        assert [layer["mark"]["type"] for layer in panel["layer"]] == [
+            *("image", "line", "point", "line", "line", "point", "point")
+        ]
+        assert bar["mark"]["type"] == "image" and bar["width"] == 12
+
+
+def test_pair_is_what_altair_makes_of_it():
+    """Altair reads the dict as a chart and writes back the same spec (plus its default theme)."""
+    d = spec(charts.landscape_pair(make_panel(), make_panel(values=np.log1p(make_panel().values))))
+    again = alt.HConcatChart.from_dict(copy.deepcopy(d)).to_dict()
+    again.pop("config")
+    assert again == d
+
+
+def test_memoised_parts_equal_fresh_ones_and_are_not_shared():
+    left, right = make_panel(), make_panel(title="−L", values=-make_panel().values, current=())
+    charts._memo.clear()
+    cold = charts.landscape_pair(left, right)
+    warm = charts.landscape_pair(left, right)
+    assert json.dumps(warm) == json.dumps(cold) and len(charts._memo) == 3  # arrows shared
+    for records in warm["datasets"].values():  # a caller scribbling on a spec...
+        for r in records:
+            r.clear()
+    assert charts.landscape_pair(left, right) == cold  # ...does not reach the next one
+    narrow = charts.landscape_pair(left, right, width=200)  # other pixels: other contours and arrows
+    charts._memo.clear()
+    assert narrow == charts.landscape_pair(left, right, width=200) != cold
+    for k in range(charts._MEMO_SIZE + 5):
+        charts.landscape_pair(left, make_panel(values=make_panel().values + k))
+    assert len(charts._memo) == charts._MEMO_SIZE
 
 
 def test_default_pair_payload_is_under_budget():
