@@ -43,8 +43,17 @@ from PIL import Image
 Bounds = tuple[tuple[float, float], tuple[float, float]]
 
 START_SELECTION = "start_click"
-STYLE_COLOURS = {"original": "#ff9e1b", "transformed": "#ff3fa4"}
-STYLE_DASHES = {"original": [1, 0], "transformed": [6, 3]}
+STYLE_COLOURS = {
+    "original": "#ff9e1b",
+    "transformed": "#ff3fa4",
+    # the ways of descending the 0-1 error (lossviz.nondifferentiable.METHODS)
+    "zero_one": "#ffffff",
+    "zero_one_ste": "#ff3fa4",
+    "zero_one_soft": "#ff9e1b",
+    "logistic": "#22d3ee",
+    "hinge": "#a3e635",
+}
+STYLE_DASHES = {"original": [1, 0], "transformed": [6, 3], "zero_one_ste": [6, 3]}
 QUANTITIES = ("L", "L′")
 COLOURMAP = "viridis"
 CONTOUR_LEVELS = tuple((k + 0.5) / 10 for k in range(10))
@@ -128,12 +137,13 @@ def colour_positions(values: np.ndarray) -> np.ndarray:
     """
     values = np.asarray(values, dtype=np.float64)
     ok = np.isfinite(values)
-    finite = np.sort(values[ok])
     t = np.full(values.shape, np.nan)
-    if finite.size:
-        v = values[ok]
-        mean_rank = (np.searchsorted(finite, v, "left") + np.searchsorted(finite, v, "right") - 1) / 2
-        t[ok] = mean_rank / max(finite.size - 1, 1)
+    if ok.any():
+        # one sort: equal values form a run of `counts` ranks starting at `first`
+        _, inverse, counts = np.unique(values[ok], return_inverse=True, return_counts=True)
+        first = np.cumsum(counts) - counts
+        mean_rank = first + (counts - 1) / 2
+        t[ok] = mean_rank[inverse] / max(int(ok.sum()) - 1, 1)
     return t
 
 

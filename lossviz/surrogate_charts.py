@@ -14,16 +14,12 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from lossviz.charts import STYLE_COLOURS, STYLE_DASHES
+
 HARD, SOFT = "#7f7f7f", "#e8590c"
-# One colour per way of descending the 0-1 error (keys: lossviz.nondifferentiable.METHODS).
-METHOD_COLOURS = {
-    "zero_one": "#ffffff",
-    "zero_one_ste": "#ff3fa4",
-    "zero_one_soft": "#ff9e1b",
-    "logistic": "#22d3ee",
-    "hinge": "#a3e635",
-}
-METHOD_DASHES = {"zero_one_ste": [6, 3]}
+# One colour per way of descending the 0-1 error: the same as on the landscapes.
+METHOD_COLOURS = STYLE_COLOURS
+METHOD_DASHES = STYLE_DASHES
 
 
 def _finite(frame: pd.DataFrame, column: str) -> pd.DataFrame:

@@ -150,9 +150,11 @@ def sidebar_ui() -> dict[str, Any]:
     )
     preset = OPTIMIZERS[settings.OPTIMIZER_LABELS.get(raw[settings.OPTIMIZER], settings.DEFAULT_OPTIMIZER)]
     sb.caption(preset.note)
+    # The default only while the state is unset: a problem change sets the rate through session state.
+    lr_default = {} if st.session_state.get(settings.LR) is not None else {"value": settings.DEFAULT_LR}
     raw[settings.LR] = sb.select_slider(
-        "learning rate (log scale)", settings.LR_CHOICES, value=settings.DEFAULT_LR,
-        format_func=lambda v: f"{v:g}", key=settings.LR, bind=BIND,
+        "learning rate (log scale)", settings.LR_CHOICES, format_func=lambda v: f"{v:g}",
+        key=settings.LR, bind=BIND, **lr_default,
     )
     for h in preset.hyper:
         decimals = max(0, -math.floor(math.log10(h.step)))
