@@ -112,7 +112,9 @@ def findings(runs: dict[str, Descent]) -> list[Finding]:
     for name, run in runs.items():
         last = len(run.params) - 1 if run.diverged_at is None else run.diverged_at - 1
         distance = float(np.abs(run.params[: last + 1] - run.params[0]).max()) if last >= 0 else 0.0
-        out.append(Finding(name, distance > 0.0, distance, float(run.zero_one[0]), float(run.zero_one[last])))
+        # below float32's smallest normal number, a "move" is the CPU flushing a subnormal start to zero
+        moved = distance >= np.finfo(np.float32).tiny
+        out.append(Finding(name, moved, distance, float(run.zero_one[0]), float(run.zero_one[last])))
     return out
 
 
