@@ -37,11 +37,30 @@ def link_notices(
     return {**settings.unknown_keys(raw, keys), **notes}
 
 
-def reset_invalid(page: str, fresh: dict[str, str], defaults: dict[str, Any], notices: dict[str, str]) -> None:
+def reset_invalid(
+    page: str, fresh: dict[str, str], defaults: dict[str, Any], notices: dict[str, str]
+) -> None:
     """Resets the widgets named in ``fresh`` to ``defaults`` and reruns, keeping the notices."""
     st.session_state[f"_{page}_reset"] = {k: defaults.get(k) for k in fresh}
     st.session_state[f"_{page}_notices"] = {**notices, **fresh}
     st.rerun()
+
+
+def lasting_notices(page: str, notices: dict[str, str], current: Any) -> dict[str, str]:
+    """Notices stay on screen for as long as the settings they came with.
+
+    A page may rerun by itself (a deferred section, playback): the notices
+    about a link must not vanish then, only once the user changes something.
+    """
+    key = f"_{page}_lasting"
+    if notices:
+        st.session_state[key] = (notices, current)
+        return notices
+    kept = st.session_state.get(key)
+    if kept is not None and kept[1] == current:
+        return kept[0]
+    st.session_state.pop(key, None)
+    return {}
 
 
 def show_notices(notices: dict[str, str]) -> None:

@@ -28,6 +28,7 @@ def bound_compile_cache() -> bool:
     """Clears JAX's compile caches once they hold too many programs; returns whether it did."""
     if trajectories.compiled_run_count() > MAX_COMPILED_RUNS:
         jax.clear_caches()
+        _COMPILED.clear()
         return True
     return False
 
@@ -73,7 +74,15 @@ def run_pair(
     return original, transformed, transformed_values(original.loss, scale, g, shift)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+# (problem, g, compiled steps) whose ten optimizer programs this process has compiled
+_COMPILED: set[tuple[str, str, int]] = set()
+
+
+def optimizers_compiled(problem: str, g: str, steps: int) -> bool:
+    """Whether the all-optimizers table of this problem, map and length is cheap now."""
+    return (problem, g, trajectories.compiled_steps(steps)) in _COMPILED
+
+
 def all_optimizers(
     problem: str,
     lr: float,
@@ -86,6 +95,24 @@ def all_optimizers(
     tolerance: float,
 ) -> pd.DataFrame:
     """For every optimizer preset (default hyper-parameters): does the transform change its path?"""
+    table = _all_optimizers(problem, lr, steps, start, scale, g, shift, temperature, tolerance)
+    # outside the cached function: a cache hit must mark the programs as compiled too
+    _COMPILED.add((problem, g, trajectories.compiled_steps(steps)))
+    return table
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _all_optimizers(
+    problem: str,
+    lr: float,
+    steps: int,
+    start: tuple[float, float],
+    scale: float,
+    g: str,
+    shift: float,
+    temperature: float,
+    tolerance: float,
+) -> pd.DataFrame:
     rows = []
     for name, preset in OPTIMIZERS.items():
         original, transformed, _ = run_pair(

@@ -20,17 +20,15 @@ from lossviz import charts, settings, verdicts
 from lossviz.optimizers import OPTIMIZERS
 from lossviz.problems import PROBLEMS
 from lossviz.settings import ExplorerSettings
-from lossviz.transforms import MONOTONE_MAPS, maps_for
 from lossviz.trajectories import Run
-from lossviz.ui import engine
+from lossviz.transforms import MONOTONE_MAPS, maps_for
+from lossviz.ui import common, engine
 
 BIND: Any = "query-params"
 CHART_KEY = "landscape"
-_RESET = "_explorer_reset"  # widget values to restore before the next run
-_NOTICES = "_explorer_notices"  # messages to show after that rerun
+PAGE = "explorer"
 _PLAYING = "_explorer_playing"
 IDENTITY = MONOTONE_MAPS["identity"].label
-_SEEN_URL = "_explorer_seen_url"
 PLAY_FRAMES = 40  # a playback takes about this many reruns
 
 
@@ -66,7 +64,13 @@ def _on_click() -> None:
     if isinstance(selected, list) and selected:
         point = selected[0]
         if "w1" in point and "w2" in point:
-            _set(**{settings.X0: float(point["w1"]), settings.Y0: float(point["w2"]), settings.STEP: _end_step()})
+            _set(
+                **{
+                    settings.X0: float(point["w1"]),
+                    settings.Y0: float(point["w2"]),
+                    settings.STEP: _end_step(),
+                }
+            )
 
 
 def _toggle_play() -> None:
@@ -75,23 +79,6 @@ def _toggle_play() -> None:
     step, steps = st.session_state.get(settings.STEP), st.session_state.get(settings.STEPS)
     if playing and (step is None or steps is None or step >= steps):
         st.session_state[settings.STEP] = 0
-
-
-def _restore_pending() -> dict[str, str]:
-    """Applies resets scheduled by the previous run; returns its notices."""
-    for key, value in st.session_state.pop(_RESET, {}).items():
-        st.session_state[key] = value
-    return st.session_state.pop(_NOTICES, {})
-
-
-def _url_notices() -> dict[str, str]:
-    """On a session's first run, checks the raw query parameters of the link."""
-    if st.session_state.get(_SEEN_URL):
-        return {}
-    st.session_state[_SEEN_URL] = True
-    raw = {k: st.query_params.get_all(k) for k in st.query_params}
-    _, notes = settings.validate(raw)
-    return {**settings.unknown_keys(raw), **notes}
 
 
 # --- widgets ---------------------------------------------------------------------
@@ -103,67 +90,131 @@ def sidebar_ui() -> dict[str, Any]:
     raw: dict[str, Any] = {}
     sb.header("Problem")
     raw[settings.PROBLEM] = sb.selectbox(
-        "Loss L(θ)", list(settings.PROBLEM_LABELS), key=settings.PROBLEM, bind=BIND, on_change=_on_problem_change,
+        "Loss L(θ)",
+        list(settings.PROBLEM_LABELS),
+        key=settings.PROBLEM,
+        bind=BIND,
+        on_change=_on_problem_change,
     )
     p = PROBLEMS[settings.PROBLEM_LABELS.get(raw[settings.PROBLEM], settings.DEFAULT_PROBLEM)]
     sb.caption(p.description)
     if p.temperature is not None:
         raw[settings.TEMPERATURE] = sb.select_slider(
-            "temperature T", settings.TEMPERATURE_CHOICES, value=settings.DEFAULT_TEMPERATURE,
-            format_func=lambda v: f"{v:g}", key=settings.TEMPERATURE, bind=BIND,
+            "temperature T",
+            settings.TEMPERATURE_CHOICES,
+            value=settings.DEFAULT_TEMPERATURE,
+            format_func=lambda v: f"{v:g}",
+            key=settings.TEMPERATURE,
+            bind=BIND,
             help="The sigmoid σ(m/T): the smaller T, the closer to a step and the spikier its gradient.",
         )
     c1, c2 = sb.columns(2)
     raw[settings.X0] = c1.number_input(
-        f"start {p.param_names[0]}", value=None, placeholder=f"{p.start[0]:g}", format="%.3f",
-        key=settings.X0, bind=BIND, help="Empty = the problem's default start. Or click a landscape.",
+        f"start {p.param_names[0]}",
+        value=None,
+        placeholder=f"{p.start[0]:g}",
+        format="%.3f",
+        key=settings.X0,
+        bind=BIND,
+        help="Empty = the problem's default start. Or click a landscape.",
     )
     raw[settings.Y0] = c2.number_input(
-        f"start {p.param_names[1]}", value=None, placeholder=f"{p.start[1]:g}", format="%.3f",
-        key=settings.Y0, bind=BIND,
+        f"start {p.param_names[1]}",
+        value=None,
+        placeholder=f"{p.start[1]:g}",
+        format="%.3f",
+        key=settings.Y0,
+        bind=BIND,
     )
 
     sb.header("Transform  L′ = a·g(L) + c")
     b1, b2, b3 = sb.columns(3)
-    b1.button("c = −2π", on_click=_set, kwargs={settings.SHIFT: -2 * math.pi, settings.SCALE: 1.0},
-              help="The forum's example: shift the loss down by 2π.", width="stretch")
-    b2.button("−L", on_click=_set, kwargs={settings.SCALE: -1.0, settings.SHIFT: 0.0},
-              help="Negate the loss: descent on −L is ascent on L.", width="stretch")
-    b3.button("reset", on_click=_set,
-              kwargs={settings.SCALE: 1.0, settings.SHIFT: 0.0, settings.G: IDENTITY}, width="stretch")
+    b1.button(
+        "c = −2π",
+        on_click=_set,
+        kwargs={settings.SHIFT: -2 * math.pi, settings.SCALE: 1.0},
+        help="The forum's example: shift the loss down by 2π.",
+        width="stretch",
+    )
+    b2.button(
+        "−L",
+        on_click=_set,
+        kwargs={settings.SCALE: -1.0, settings.SHIFT: 0.0},
+        help="Negate the loss: descent on −L is ascent on L.",
+        width="stretch",
+    )
+    b3.button(
+        "reset",
+        on_click=_set,
+        kwargs={settings.SCALE: 1.0, settings.SHIFT: 0.0, settings.G: IDENTITY},
+        width="stretch",
+    )
     raw[settings.SHIFT] = sb.number_input(
-        "shift c", value=0.0, step=0.5, format="%.4f", key=settings.SHIFT, bind=BIND,
+        "shift c",
+        value=0.0,
+        step=0.5,
+        format="%.4f",
+        key=settings.SHIFT,
+        bind=BIND,
         help=f"Any constant in [{settings.SHIFT_RANGE[0]:g}, {settings.SHIFT_RANGE[1]:g}].",
     )
     raw[settings.SCALE] = sb.number_input(
-        "scale a", value=1.0, step=0.1, format="%.3f", key=settings.SCALE, bind=BIND,
+        "scale a",
+        value=1.0,
+        step=0.1,
+        format="%.3f",
+        key=settings.SCALE,
+        bind=BIND,
         help="a < 0 turns descent into ascent; a = −1 is negation.",
     )
     raw[settings.G] = sb.selectbox(
-        "monotone map g", list(settings.map_labels(maps_for(p.lower_bound))), key=settings.G, bind=BIND,
+        "monotone map g",
+        list(settings.map_labels(maps_for(p.lower_bound))),
+        key=settings.G,
+        bind=BIND,
         help="Increasing maps keep the minimisers. log/√ need L ≥ 0, so they are offered only then.",
     )
 
     sb.header("Optimizer")
     raw[settings.OPTIMIZER] = sb.selectbox(
-        "optimizer", list(settings.OPTIMIZER_LABELS), key=settings.OPTIMIZER, bind=BIND,
+        "optimizer",
+        list(settings.OPTIMIZER_LABELS),
+        key=settings.OPTIMIZER,
+        bind=BIND,
     )
     preset = OPTIMIZERS[settings.OPTIMIZER_LABELS.get(raw[settings.OPTIMIZER], settings.DEFAULT_OPTIMIZER)]
     sb.caption(preset.note)
     # The default only while the state is unset: a problem change sets the rate through session state.
     lr_default = {} if st.session_state.get(settings.LR) is not None else {"value": settings.DEFAULT_LR}
     raw[settings.LR] = sb.select_slider(
-        "learning rate (log scale)", settings.LR_CHOICES, format_func=lambda v: f"{v:g}",
-        key=settings.LR, bind=BIND, **lr_default,
+        "learning rate (log scale)",
+        settings.LR_CHOICES,
+        format_func=lambda v: f"{v:g}",
+        key=settings.LR,
+        bind=BIND,
+        **lr_default,
     )
     for h in preset.hyper:
         decimals = max(0, -math.floor(math.log10(h.step)))
         raw[h.name] = sb.slider(
-            h.label, h.min, h.max, h.default, h.step, format=f"%.{decimals}f", key=h.name, bind=BIND, help=h.help or None
+            h.label,
+            h.min,
+            h.max,
+            h.default,
+            h.step,
+            format=f"%.{decimals}f",
+            key=h.name,
+            bind=BIND,
+            help=h.help or None,
         )
     raw[settings.STEPS] = sb.slider(
-        "steps", *settings.STEPS_RANGE, settings.DEFAULT_STEPS, 10,
-        key=settings.STEPS, bind=BIND, on_change=_on_steps_change,
+        "steps",
+        *settings.STEPS_RANGE,
+        settings.DEFAULT_STEPS,
+        10,
+        key=settings.STEPS,
+        bind=BIND,
+        on_change=_on_steps_change,
     )
     return raw
 
@@ -178,7 +229,9 @@ def playback_ui(s: ExplorerSettings) -> int:
         if nxt >= s.steps:
             st.session_state[_PLAYING] = False
     c1, c2 = st.columns([1, 8], vertical_alignment="bottom")
-    c1.button("⏸ Pause" if st.session_state.get(_PLAYING) else "▶ Play", on_click=_toggle_play, width="stretch")
+    c1.button(
+        "⏸ Pause" if st.session_state.get(_PLAYING) else "▶ Play", on_click=_toggle_play, width="stretch"
+    )
     # The default only when the state is unset: playback and callbacks set it through session state.
     default = {} if st.session_state.get(settings.STEP) is not None else {"value": s.steps}
     value = c2.slider("step", 0, s.steps, step=1, key=settings.STEP, bind=BIND, **default)
@@ -190,7 +243,7 @@ def playback_ui(s: ExplorerSettings) -> int:
 
 def settings_ui() -> tuple[ExplorerSettings, dict[str, str]]:
     """Widgets -> validated settings; an invalid value is reset (with a notice) and the page reruns."""
-    notices = {**_restore_pending(), **_url_notices()}
+    notices = {**common.restore_pending(PAGE), **common.link_notices(PAGE, settings.validate, settings.KEYS)}
     raw = sidebar_ui()
     s, notes = settings.validate(raw)
     fresh = {k: v for k, v in notes.items() if k not in notices}
@@ -199,10 +252,8 @@ def settings_ui() -> tuple[ExplorerSettings, dict[str, str]]:
         # reset that widget to its default before the next run and say why.
         defaults = settings.ExplorerSettings()
         reset = {k: None if k in (settings.X0, settings.Y0) else _default_of(k, s, defaults) for k in fresh}
-        st.session_state[_RESET] = reset
-        st.session_state[_NOTICES] = {**notices, **fresh}
-        st.rerun()
-    return s, notices
+        common.reset_invalid(PAGE, fresh, reset, notices)
+    return s, common.lasting_notices(PAGE, notices, s)
 
 
 def _default_of(key: str, s: ExplorerSettings, defaults: ExplorerSettings) -> Any:
@@ -212,9 +263,14 @@ def _default_of(key: str, s: ExplorerSettings, defaults: ExplorerSettings) -> An
             return h.default
     return {
         settings.PROBLEM: settings.label_of(settings.PROBLEM, defaults.problem),
-        settings.OPTIMIZER: settings.label_of(settings.OPTIMIZER, defaults.optimizer), settings.LR: defaults.lr,
-        settings.STEPS: defaults.steps, settings.SCALE: 1.0, settings.G: IDENTITY, settings.SHIFT: 0.0,
-        settings.STEP: s.steps, settings.TEMPERATURE: settings.DEFAULT_TEMPERATURE,
+        settings.OPTIMIZER: settings.label_of(settings.OPTIMIZER, defaults.optimizer),
+        settings.LR: defaults.lr,
+        settings.STEPS: defaults.steps,
+        settings.SCALE: 1.0,
+        settings.G: IDENTITY,
+        settings.SHIFT: 0.0,
+        settings.STEP: s.steps,
+        settings.TEMPERATURE: settings.DEFAULT_TEMPERATURE,
     }.get(key)
 
 
@@ -235,18 +291,28 @@ def _panel(title: str, land, field, runs: tuple[Run, Run], s: ExplorerSettings, 
     p = PROBLEMS[s.problem]
     names = ("original run", "transformed run")
     paths = tuple(
-        charts.PathData(name, run.params, style) for name, run, style in zip(names, runs, ("original", "transformed"))
+        charts.PathData(name, run.params, style)
+        for name, run, style in zip(names, runs, ("original", "transformed"), strict=True)
     )
     current = tuple(
         (style, float(run.params[step, 0]), float(run.params[step, 1]))
-        for run, style in zip(runs, ("original", "transformed"))
+        for run, style in zip(runs, ("original", "transformed"), strict=True)
         if (run.diverged_at is None or step < run.diverged_at) and np.isfinite(run.params[step]).all()
     )
     return charts.Panel(
-        title=title, w1=land.w1, w2=land.w2, values=land.values,
-        field_w1=field.w1, field_w2=field.w2, field_grad=field.grad,
-        paths=paths, start=s.start, minima=p.minima, current=current,
-        param_names=p.param_names, bounds=p.bounds,
+        title=title,
+        w1=land.w1,
+        w2=land.w2,
+        values=land.values,
+        field_w1=field.w1,
+        field_w2=field.w2,
+        field_grad=field.grad,
+        paths=paths,
+        start=s.start,
+        minima=p.minima,
+        current=current,
+        param_names=p.param_names,
+        bounds=p.bounds,
     )
 
 
@@ -257,8 +323,11 @@ def render_landscapes(s: ExplorerSettings, runs: tuple[Run, Run], step: int) -> 
     # a plain Vega-Lite dict: an Altair chart's to_dict() cost ~0.4 s a rerun
     spec = charts.landscape_pair(left, right)
     st.vega_lite_chart(
-        spec=spec, key=CHART_KEY, on_select=_on_click,
-        selection_mode=[charts.START_SELECTION], width="content",
+        spec=spec,
+        key=CHART_KEY,
+        on_select=_on_click,
+        selection_mode=[charts.START_SELECTION],
+        width="content",
     )
     st.caption(
         "Colours rank the values (so L and L′ look alike whenever g is increasing and a > 0, and reverse "
@@ -269,10 +338,20 @@ def render_landscapes(s: ExplorerSettings, runs: tuple[Run, Run], step: int) -> 
 
 def render_readout(s: ExplorerSettings, runs: tuple[Run, Run], along: np.ndarray, step: int) -> None:
     rows = []
-    for name, run, objective in (("original run (on L)", runs[0], along), ("transformed run (on L′)", runs[1], None)):
+    for name, run, objective in (
+        ("original run (on L)", runs[0], along),
+        ("transformed run (on L′)", runs[1], None),
+    ):
         theta = run.params[step]
         lp = run.objective[step] if objective is None else objective[step]
-        rows.append({"run": name, "θ": f"({theta[0]:.4g}, {theta[1]:.4g})", "L": f"{run.loss[step]:.6g}", "L′": f"{lp:.6g}"})
+        rows.append(
+            {
+                "run": name,
+                "θ": f"({theta[0]:.4g}, {theta[1]:.4g})",
+                "L": f"{run.loss[step]:.6g}",
+                "L′": f"{lp:.6g}",
+            }
+        )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
@@ -289,8 +368,12 @@ def render_loss_chart(runs: tuple[Run, Run], along: np.ndarray, step: int) -> No
 def render_verdict(s: ExplorerSettings, runs: tuple[Run, Run]) -> verdicts.Verdict:
     v = verdicts.compare(runs[0], runs[1], _tolerance(s))
     box = {
-        verdicts.IDENTICAL: st.success, verdicts.SAME_PATH: st.success, verdicts.SAME_END: st.info,
-        verdicts.ASCENT: st.error, verdicts.DIVERGED: st.warning, verdicts.DIFFERENT: st.warning,
+        verdicts.IDENTICAL: st.success,
+        verdicts.SAME_PATH: st.success,
+        verdicts.SAME_END: st.info,
+        verdicts.ASCENT: st.error,
+        verdicts.DIVERGED: st.warning,
+        verdicts.DIFFERENT: st.warning,
     }[v.kind]
     box(f"{OPTIMIZERS[s.optimizer].title}, {_transform_label(s)}: " + verdicts.describe(v))
     for name, run in (("original", runs[0]), ("transformed", runs[1])):
@@ -315,24 +398,60 @@ def render_all_optimizers(s: ExplorerSettings) -> None:
     )
 
 
+_ARMED = "_explorer_table_armed"
+
+
+@st.fragment(run_every=0.5)
+def _deferred_all_optimizers(s: ExplorerSettings) -> None:
+    """The all-optimizers section when its programs are not compiled yet in this process.
+
+    Compiling 9 more optimizers takes seconds of CPU; done during the first
+    page load, it would hold back the drawing of the landscapes. So the first
+    call only leaves a placeholder; the fragment's own timer runs it again
+    half a second later, after the page is drawn, and then it computes the
+    table and reruns the page (which, now warm, shows the table directly).
+    """
+    if not st.session_state.get(_ARMED):
+        st.session_state[_ARMED] = True
+        st.info("Comparing all optimizers: compiling them once, a few seconds…", icon="⏳")
+        return
+    st.session_state[_ARMED] = False
+    engine.all_optimizers(
+        s.problem, s.lr, s.steps, s.start, s.scale, s.g, s.shift, s.temperature, _tolerance(s)
+    )
+    st.rerun()
+
+
 def render_download(s: ExplorerSettings, runs: tuple[Run, Run], along: np.ndarray) -> None:
     frames = []
     for name, run, objective in (("original", runs[0], along), ("transformed", runs[1], runs[1].objective)):
         p = PROBLEMS[s.problem]
-        frames.append(pd.DataFrame({
-            "run": name, "step": np.arange(len(run.loss)),
-            p.param_names[0]: run.params[:, 0], p.param_names[1]: run.params[:, 1],
-            "L": run.loss, "L_transformed": objective,
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "run": name,
+                    "step": np.arange(len(run.loss)),
+                    p.param_names[0]: run.params[:, 0],
+                    p.param_names[1]: run.params[:, 1],
+                    "L": run.loss,
+                    "L_transformed": objective,
+                }
+            )
+        )
     csv = pd.concat(frames).to_csv(index=False).encode()
     st.download_button(
-        "Download trajectories (CSV)", csv, file_name=f"lossviz_{s.problem}_{s.optimizer}.csv", mime="text/csv"
+        "Download trajectories (CSV)",
+        csv,
+        file_name=f"lossviz_{s.problem}_{s.optimizer}.csv",
+        mime="text/csv",
     )
 
 
 def render_explanation() -> None:
     with st.expander("Why? The math in four lines", expanded=False):
-        st.markdown("Gradient descent updates the parameters with the **gradient** of the loss, never its value:")
+        st.markdown(
+            "Gradient descent updates the parameters with the **gradient** of the loss, never its value:"
+        )
         st.latex(r"\theta_{k+1} = \theta_k - \eta\,\nabla L(\theta_k)")
         st.markdown("and the gradient of the transformed loss is")
         st.latex(r"\nabla\big(a\,g(L) + c\big) = a\,g'(L)\,\nabla L")
@@ -359,8 +478,7 @@ def main() -> None:
         "It follows the **gradient**. Transform the loss into L′ = a·g(L) + c in the sidebar and compare "
         "the runs on L and on L′, from the same start, with the same optimizer."
     )
-    for message in notices.values():
-        st.warning(message, icon="⚠️")
+    common.show_notices(notices)
     runs_and_along = engine.run_pair(
         s.problem, s.optimizer, s.lr, s.hyper, s.steps, s.start, s.scale, s.g, s.shift, s.temperature
     )
@@ -371,7 +489,10 @@ def main() -> None:
     render_readout(s, runs, along, step)
     render_loss_chart(runs, along, step)
     st.subheader("All optimizers: who keeps the path?")
-    render_all_optimizers(s)
+    if engine.optimizers_compiled(s.problem, s.g, s.steps):
+        render_all_optimizers(s)
+    else:
+        _deferred_all_optimizers(s)
     render_download(s, runs, along)
     render_explanation()
     if st.session_state.get(_PLAYING):

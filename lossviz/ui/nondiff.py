@@ -33,13 +33,21 @@ def sidebar_ui() -> dict[str, Any]:
     raw: dict[str, Any] = {}
     sb.header("Smoothness")
     raw[settings.TEMPERATURE] = sb.select_slider(
-        "temperature T", settings.TEMPERATURE_CHOICES, value=settings.DEFAULT_TEMPERATURE,
-        format_func=lambda v: f"{v:g}", key=settings.TEMPERATURE, bind=BIND,
+        "temperature T",
+        settings.TEMPERATURE_CHOICES,
+        value=settings.DEFAULT_TEMPERATURE,
+        format_func=lambda v: f"{v:g}",
+        key=settings.TEMPERATURE,
+        bind=BIND,
         help="σ(x/T) and softmax(z/T): the smaller T, the closer to the hard step / argmax.",
     )
     raw[settings.LOGITS] = sb.text_input(
-        "logits z (comma-separated)", value=settings.DEFAULT_LOGITS, max_chars=200,
-        key=settings.LOGITS, bind=BIND, help="2 to 8 numbers, e.g. 2, 1, 0.5",
+        "logits z (comma-separated)",
+        value=settings.DEFAULT_LOGITS,
+        max_chars=200,
+        key=settings.LOGITS,
+        bind=BIND,
+        help="2 to 8 numbers, e.g. 2, 1, 0.5",
     )
     sb.header("Linear classifier")
     raw[settings.SURROGATE] = sb.selectbox(
@@ -48,32 +56,50 @@ def sidebar_ui() -> dict[str, Any]:
     start = PROBLEMS["zero_one"].start
     c1, c2 = sb.columns(2)
     raw[settings.X0] = c1.number_input(
-        "start w1", value=None, placeholder=f"{start[0]:g}", format="%.3f", key=settings.X0, bind=BIND,
+        "start w1",
+        value=None,
+        placeholder=f"{start[0]:g}",
+        format="%.3f",
+        key=settings.X0,
+        bind=BIND,
         help="Empty = the default start. Or click a landscape.",
     )
     raw[settings.Y0] = c2.number_input(
         "start w2", value=None, placeholder=f"{start[1]:g}", format="%.3f", key=settings.Y0, bind=BIND
     )
     raw[settings.LR] = sb.select_slider(
-        "learning rate (SGD)", settings.LR_CHOICES, value=settings.NONDIFF_LR,
-        format_func=lambda v: f"{v:g}", key=settings.LR, bind=BIND,
+        "learning rate (SGD)",
+        settings.LR_CHOICES,
+        value=settings.NONDIFF_LR,
+        format_func=lambda v: f"{v:g}",
+        key=settings.LR,
+        bind=BIND,
     )
-    raw[settings.STEPS] = sb.slider("steps", *settings.STEPS_RANGE, settings.DEFAULT_STEPS, 10, key=settings.STEPS, bind=BIND)
+    raw[settings.STEPS] = sb.slider(
+        "steps", *settings.STEPS_RANGE, settings.DEFAULT_STEPS, 10, key=settings.STEPS, bind=BIND
+    )
     return raw
 
 
 def settings_ui() -> tuple[NondiffSettings, dict[str, str]]:
-    notices = {**common.restore_pending(PAGE), **common.link_notices(PAGE, settings.validate_nondiff, settings.NONDIFF_KEYS)}
+    notices = {
+        **common.restore_pending(PAGE),
+        **common.link_notices(PAGE, settings.validate_nondiff, settings.NONDIFF_KEYS),
+    }
     s, notes = settings.validate_nondiff(sidebar_ui())
     fresh = {k: v for k, v in notes.items() if k not in notices}
     if fresh:
         defaults = {
-            settings.TEMPERATURE: settings.DEFAULT_TEMPERATURE, settings.LOGITS: settings.DEFAULT_LOGITS,
-            settings.LR: settings.NONDIFF_LR, settings.STEPS: settings.DEFAULT_STEPS,
-            settings.X0: None, settings.Y0: None, settings.SURROGATE: "sigmoid surrogate",
+            settings.TEMPERATURE: settings.DEFAULT_TEMPERATURE,
+            settings.LOGITS: settings.DEFAULT_LOGITS,
+            settings.LR: settings.NONDIFF_LR,
+            settings.STEPS: settings.DEFAULT_STEPS,
+            settings.X0: None,
+            settings.Y0: None,
+            settings.SURROGATE: "sigmoid surrogate",
         }
         common.reset_invalid(PAGE, fresh, defaults, notices)
-    return s, notices
+    return s, common.lasting_notices(PAGE, notices, s)
 
 
 def render_functions(s: NondiffSettings) -> None:
@@ -104,20 +130,35 @@ def _panel(problem: str, title: str, runs: dict, s: NondiffSettings) -> charts.P
         charts.PathData(nondifferentiable.METHODS[name].label, run.params, name) for name, run in runs.items()
     )
     return charts.Panel(
-        title=title, w1=view.original.w1, w2=view.original.w2, values=view.original.values,
-        field_w1=view.original_field.w1, field_w2=view.original_field.w2, field_grad=view.original_field.grad,
-        paths=paths, start=s.start, minima=p.minima, current=(), param_names=p.param_names, bounds=p.bounds,
+        title=title,
+        w1=view.original.w1,
+        w2=view.original.w2,
+        values=view.original.values,
+        field_w1=view.original_field.w1,
+        field_w2=view.original_field.w2,
+        field_grad=view.original_field.grad,
+        paths=paths,
+        start=s.start,
+        minima=p.minima,
+        current=(),
+        param_names=p.param_names,
+        bounds=p.bounds,
     )
 
 
 def render_classifier(s: NondiffSettings, runs: dict) -> None:
     st.subheader("2 · A linear classifier: the 0-1 error and its surrogates")
-    surrogate_title = PROBLEMS[s.surrogate].title + (f" (T = {s.temperature:g})" if s.surrogate == "zero_one_soft" else "")
+    surrogate_title = PROBLEMS[s.surrogate].title + (
+        f" (T = {s.temperature:g})" if s.surrogate == "zero_one_soft" else ""
+    )
     left = _panel("zero_one", "0-1 error (no arrows: its gradient is 0)", runs, s)
     right = _panel(s.surrogate, surrogate_title, runs, s)
     st.vega_lite_chart(
-        spec=charts.landscape_pair(left, right), key=CHART_KEY, on_select=_on_click,
-        selection_mode=[charts.START_SELECTION], width="content",
+        spec=charts.landscape_pair(left, right),
+        key=CHART_KEY,
+        on_select=_on_click,
+        selection_mode=[charts.START_SELECTION],
+        width="content",
     )
     st.caption(
         "Weights (w1, w2) of a classifier sign(w·x) on 80 seeded points. Every run starts at the white disc and "
@@ -127,7 +168,8 @@ def render_classifier(s: NondiffSettings, runs: dict) -> None:
     )
     labels = {name: m.label for name, m in nondifferentiable.METHODS.items()}
     st.altair_chart(
-        surrogate_charts.zero_one_path_chart({k: r.zero_one for k, r in runs.items()}, labels), width="content"
+        surrogate_charts.zero_one_path_chart({k: r.zero_one for k, r in runs.items()}, labels),
+        width="content",
     )
 
 
@@ -138,12 +180,16 @@ def render_verdict(s: NondiffSettings, runs: dict) -> None:
     for f in found:
         label = nondifferentiable.METHODS[f.method].label
         if not f.moved:
-            lines.append(f"- **{label}: did not move.** Its gradient is exactly zero, so every step is θ − lr·0 = θ; "
-                         f"the 0-1 error stays at {f.zero_one_start:.1%}.")
+            lines.append(
+                f"- **{label}: did not move.** Its gradient is exactly zero, so every step is θ − lr·0 = θ; "
+                f"the 0-1 error stays at {f.zero_one_start:.1%}."
+            )
         else:
             change = "lowered" if f.zero_one_end < f.zero_one_start else "did not lower"
-            lines.append(f"- **{label}: moved** {f.distance:.3g} and {change} the 0-1 error "
-                         f"from {f.zero_one_start:.1%} to {f.zero_one_end:.1%}.")
+            lines.append(
+                f"- **{label}: moved** {f.distance:.3g} and {change} the 0-1 error "
+                f"from {f.zero_one_start:.1%} to {f.zero_one_end:.1%}."
+            )
     st.markdown("\n".join(lines))
     if nondifferentiable.straight_through_is_surrogate(runs):
         st.success(
