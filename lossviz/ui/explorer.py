@@ -401,14 +401,14 @@ def render_all_optimizers(s: ExplorerSettings) -> None:
 _ARMED = "_explorer_table_armed"
 
 
-@st.fragment(run_every=0.5)
+@st.fragment(run_every=1.5)
 def _deferred_all_optimizers(s: ExplorerSettings) -> None:
     """The all-optimizers section when its programs are not compiled yet in this process.
 
     Compiling 9 more optimizers takes seconds of CPU; done during the first
     page load, it would hold back the drawing of the landscapes. So the first
     call only leaves a placeholder; the fragment's own timer runs it again
-    half a second later, after the page is drawn, and then it computes the
+    1.5 s later, once the browser has drawn the page, and then it computes the
     table and reruns the page (which, now warm, shows the table directly).
     """
     if not st.session_state.get(_ARMED):
