@@ -63,6 +63,15 @@ def lasting_notices(page: str, notices: dict[str, str], current: Any) -> dict[st
     return {}
 
 
+def draw(chart: Any, **kwargs: Any) -> None:
+    """``st.altair_chart`` without re-validating the spec on every rerun.
+
+    The builders' specs are validated against the Vega-Lite schema in
+    tests/test_charts.py; validating again here cost ~20 ms per chart per rerun.
+    """
+    st.vega_lite_chart(spec=chart.to_dict(validate=False), **kwargs)
+
+
 def show_notices(notices: dict[str, str]) -> None:
     for message in notices.values():
         st.warning(message, icon="⚠️")

@@ -362,7 +362,7 @@ def render_loss_chart(runs: tuple[Run, Run], along: np.ndarray, step: int) -> No
     finite = frame["value"][np.isfinite(frame["value"])]
     spread = finite.abs().max() / max(finite.abs().min(), 1e-12) if len(finite) else 1.0
     log_y = st.toggle("symlog y-axis", value=bool(spread > 1e4), key="loss_log_y")
-    st.altair_chart(charts.loss_path_chart(frame, current_step=step, log_y=log_y), width="stretch")
+    common.draw(charts.loss_path_chart(frame, current_step=step, log_y=log_y), width="stretch")
 
 
 def render_verdict(s: ExplorerSettings, runs: tuple[Run, Run]) -> verdicts.Verdict:
@@ -389,7 +389,7 @@ def render_all_optimizers(s: ExplorerSettings) -> None:
     table = engine.all_optimizers(
         s.problem, s.lr, s.steps, s.start, s.scale, s.g, s.shift, s.temperature, _tolerance(s)
     )
-    st.altair_chart(charts.optimizer_deviation_chart(table), width="stretch")
+    common.draw(charts.optimizer_deviation_chart(table), width="stretch")
     shown = table.drop(columns=["kind"]).rename(columns={"max_dtheta": "max |Δθ|"})
     st.dataframe(shown, hide_index=True, width="stretch")
     st.caption(
