@@ -4,11 +4,11 @@ import streamlit as st
 
 from lossviz.ui import explorer, nondiff
 
-st.set_page_config(page_title="lossviz", page_icon="📉", layout="wide")
+st.set_page_config(page_title="lossviz", page_icon=":material/show_chart:", layout="wide")
 page = st.navigation(
     [
-        st.Page(explorer.main, title="Explorer", icon="🗺️", url_path="explorer", default=True),
-        st.Page(nondiff.main, title="Non-differentiable losses", icon="🪜", url_path="nondifferentiable"),
+        st.Page(explorer.main, title="Explorer", icon=":material/map:", url_path="explorer", default=True),
+        st.Page(nondiff.main, title="Non-differentiable losses", icon=":material/stairs:", url_path="nondifferentiable"),
     ]
 )
 page.run()
