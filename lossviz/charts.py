@@ -512,23 +512,24 @@ def _path_layers(panel: Panel, runs: tuple[Spec, Spec], data: _Datasets) -> list
     paths = {"data": data.add(records)}
     transform = [*_unpack(["w1", "w2"]), _row_number("step", "name")]
     order = _field("step", "quantitative")
+    # Dashed runs are drawn thinner, on top of thicker solid ones: where two runs
+    # coincide (a shifted loss), both stay visible, the solid colour in the gaps.
+    names = list(dict.fromkeys(p.name for p in panel.paths))
+    styles = {p.name: p.style for p in panel.paths}
+    widths = [2.0 if STYLE_DASHES.get(styles[n], [1, 0])[1] else 4.0 for n in names]
+    width = {"field": "name", "type": "nominal", "legend": None, "scale": {"domain": names, "range": widths}}
     return [
         # the casing keeps orange/magenta readable on every viridis colour
         {
             **paths,
-            "mark": {"type": "line", "clip": True, "color": "black", "opacity": 0.45, "strokeWidth": 3.5},
+            "mark": {"type": "line", "clip": True, "color": "black", "opacity": 0.45, "strokeWidth": 5.5},
             "encoding": {"detail": _field("name", "nominal"), "order": order},
             "transform": transform,
         },
         {
             **paths,
-            "mark": {
-                "type": "line",
-                "clip": True,
-                "point": {"filled": True, "opacity": 0.9, "size": 9},
-                "strokeWidth": 2,
-            },
-            "encoding": {"color": runs[0], "order": order, "strokeDash": runs[1]},
+            "mark": {"type": "line", "clip": True, "point": {"filled": True, "opacity": 0.9, "size": 6}},
+            "encoding": {"color": runs[0], "order": order, "strokeDash": runs[1], "strokeWidth": width},
             "transform": transform,
         },
     ]
