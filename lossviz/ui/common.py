@@ -14,7 +14,9 @@ from typing import Any
 
 import streamlit as st
 
-from lossviz import settings
+from lossviz import charts, settings
+
+BIND: Any = "query-params"
 
 
 def restore_pending(page: str) -> dict[str, str]:
@@ -75,3 +77,42 @@ def draw(chart: Any, **kwargs: Any) -> None:
 def show_notices(notices: dict[str, str]) -> None:
     for message in notices.values():
         st.warning(message, icon="⚠️")
+
+
+def clicked_point(chart_key: str) -> tuple[float, float] | None:
+    """The ``(w1, w2)`` of the grid point last clicked on a landscape chart, if any."""
+    event = st.session_state.get(chart_key) or {}
+    selected = (event.get("selection") or {}).get(charts.START_SELECTION)
+    if isinstance(selected, list) and selected and "w1" in selected[0] and "w2" in selected[0]:
+        return float(selected[0]["w1"]), float(selected[0]["w2"])
+    return None
+
+
+def start_inputs(container: Any, names: tuple[str, str], default: tuple[float, float], help: str) -> tuple:
+    """Two number inputs for the start point, bound to ``x0``/``y0``; empty means ``default``."""
+    c1, c2 = container.columns(2)
+    return tuple(
+        column.number_input(
+            f"start {name}",
+            value=None,
+            placeholder=f"{value:g}",
+            format="%.3f",
+            key=key,
+            bind=BIND,
+            help=help if key == settings.X0 else None,
+        )
+        for column, name, value, key in zip((c1, c2), names, default, (settings.X0, settings.Y0), strict=True)
+    )
+
+
+def temperature_slider(container: Any, help: str) -> float:
+    """The surrogate temperature on its log grid, bound to ``T``."""
+    return container.select_slider(
+        "temperature T",
+        settings.TEMPERATURE_CHOICES,
+        value=settings.DEFAULT_TEMPERATURE,
+        format_func=lambda v: f"{v:g}",
+        key=settings.TEMPERATURE,
+        bind=BIND,
+        help=help,
+    )

@@ -59,18 +59,9 @@ def _set(**values: Any) -> None:
 
 def _on_click() -> None:
     """Moves the start point to the clicked grid point of a landscape panel."""
-    event = st.session_state.get(CHART_KEY) or {}
-    selected = (event.get("selection") or {}).get(charts.START_SELECTION)
-    if isinstance(selected, list) and selected:
-        point = selected[0]
-        if "w1" in point and "w2" in point:
-            _set(
-                **{
-                    settings.X0: float(point["w1"]),
-                    settings.Y0: float(point["w2"]),
-                    settings.STEP: _end_step(),
-                }
-            )
+    point = common.clicked_point(CHART_KEY)
+    if point is not None:
+        _set(**{settings.X0: point[0], settings.Y0: point[1], settings.STEP: _end_step()})
 
 
 def _toggle_play() -> None:
@@ -99,32 +90,11 @@ def sidebar_ui() -> dict[str, Any]:
     p = PROBLEMS[settings.PROBLEM_LABELS.get(raw[settings.PROBLEM], settings.DEFAULT_PROBLEM)]
     sb.caption(p.description)
     if p.temperature is not None:
-        raw[settings.TEMPERATURE] = sb.select_slider(
-            "temperature T",
-            settings.TEMPERATURE_CHOICES,
-            value=settings.DEFAULT_TEMPERATURE,
-            format_func=lambda v: f"{v:g}",
-            key=settings.TEMPERATURE,
-            bind=BIND,
-            help="The sigmoid σ(m/T): the smaller T, the closer to a step and the spikier its gradient.",
+        raw[settings.TEMPERATURE] = common.temperature_slider(
+            sb, "The sigmoid σ(m/T): the smaller T, the closer to a step and the spikier its gradient."
         )
-    c1, c2 = sb.columns(2)
-    raw[settings.X0] = c1.number_input(
-        f"start {p.param_names[0]}",
-        value=None,
-        placeholder=f"{p.start[0]:g}",
-        format="%.3f",
-        key=settings.X0,
-        bind=BIND,
-        help="Empty = the problem's default start. Or click a landscape.",
-    )
-    raw[settings.Y0] = c2.number_input(
-        f"start {p.param_names[1]}",
-        value=None,
-        placeholder=f"{p.start[1]:g}",
-        format="%.3f",
-        key=settings.Y0,
-        bind=BIND,
+    raw[settings.X0], raw[settings.Y0] = common.start_inputs(
+        sb, p.param_names, p.start, "Empty = the problem's default start. Or click a landscape."
     )
 
     sb.header("Transform  L′ = a·g(L) + c")

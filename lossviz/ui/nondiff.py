@@ -20,11 +20,9 @@ _LABEL_OF_SURROGATE = {name: label for label, name in settings.SURROGATE_LABELS.
 
 
 def _on_click() -> None:
-    event = st.session_state.get(CHART_KEY) or {}
-    selected = (event.get("selection") or {}).get(charts.START_SELECTION)
-    if isinstance(selected, list) and selected and "w1" in selected[0] and "w2" in selected[0]:
-        st.session_state[settings.X0] = float(selected[0]["w1"])
-        st.session_state[settings.Y0] = float(selected[0]["w2"])
+    point = common.clicked_point(CHART_KEY)
+    if point is not None:
+        st.session_state[settings.X0], st.session_state[settings.Y0] = point
 
 
 def sidebar_ui() -> dict[str, Any]:
@@ -32,14 +30,8 @@ def sidebar_ui() -> dict[str, Any]:
     sb = st.sidebar
     raw: dict[str, Any] = {}
     sb.header("Smoothness")
-    raw[settings.TEMPERATURE] = sb.select_slider(
-        "temperature T",
-        settings.TEMPERATURE_CHOICES,
-        value=settings.DEFAULT_TEMPERATURE,
-        format_func=lambda v: f"{v:g}",
-        key=settings.TEMPERATURE,
-        bind=BIND,
-        help="σ(x/T) and softmax(z/T): the smaller T, the closer to the hard step / argmax.",
+    raw[settings.TEMPERATURE] = common.temperature_slider(
+        sb, "σ(x/T) and softmax(z/T): the smaller T, the closer to the hard step / argmax."
     )
     raw[settings.LOGITS] = sb.text_input(
         "logits z (comma-separated)",
@@ -53,19 +45,9 @@ def sidebar_ui() -> dict[str, Any]:
     raw[settings.SURROGATE] = sb.selectbox(
         "surrogate beside the 0-1 error", list(settings.SURROGATE_LABELS), key=settings.SURROGATE, bind=BIND
     )
-    start = PROBLEMS["zero_one"].start
-    c1, c2 = sb.columns(2)
-    raw[settings.X0] = c1.number_input(
-        "start w1",
-        value=None,
-        placeholder=f"{start[0]:g}",
-        format="%.3f",
-        key=settings.X0,
-        bind=BIND,
-        help="Empty = the default start. Or click a landscape.",
-    )
-    raw[settings.Y0] = c2.number_input(
-        "start w2", value=None, placeholder=f"{start[1]:g}", format="%.3f", key=settings.Y0, bind=BIND
+    p = PROBLEMS["zero_one"]
+    raw[settings.X0], raw[settings.Y0] = common.start_inputs(
+        sb, p.param_names, p.start, "Empty = the default start. Or click a landscape."
     )
     raw[settings.LR] = sb.select_slider(
         "learning rate (SGD)",
