@@ -1,10 +1,11 @@
 """lossviz: gradient descent follows the gradient of the loss, not its value.
 
 The pure-JAX core (no streamlit): problems, transforms, optimizers,
-trajectories, landscapes and verdicts. Charts live in :mod:`lossviz.charts`,
+trajectories, landscapes, verdicts, surrogates and training. Charts live in :mod:`lossviz.charts`,
 Streamlit pages in :mod:`lossviz.ui`.
 """
 
+from lossviz import nondifferentiable, surrogates
 from lossviz.datasets import DATASETS, DEFAULT_DATASET, Dataset, DatasetSpec
 from lossviz.landscapes import GradientField, Landscape, Views, gradient_field, landscape, views
 from lossviz.optimizers import DEFAULT_OPTIMIZER, OPTIMIZERS, HyperParam, Preset, loss_times_gradient
@@ -14,6 +15,8 @@ from lossviz.trajectories import Run, Trajectory, run_preset, trajectory
 from lossviz.transforms import MONOTONE_MAPS, affine, maps_for, transform
 
 __all__ = [
+    "nondifferentiable",
+    "surrogates",
     "DATASETS",
     "DEFAULT_DATASET",
     "DEFAULT_OPTIMIZER",

@@ -59,3 +59,19 @@ def test_zero_one_gradient_is_exactly_zero_off_the_boundary(w1, w2):
     margins = CLASSIFIER_Y * (CLASSIFIER_X @ theta)
     assume(np.abs(margins).min() > 1e-6)  # off the decision boundary of every point
     np.testing.assert_array_equal(jax.grad(PROBLEMS["zero_one"].loss)(jnp.asarray(theta)), np.zeros(2))
+
+
+def test_the_issues_api_snippet_works_as_written():
+    import lossviz
+
+    s = lossviz.surrogates
+    x = jnp.array([-1.0, 0.5])
+    ste = s.straight_through(s.step, lambda x: s.soft_step(x, 0.5))
+    np.testing.assert_array_equal(jax.vmap(ste)(x), s.step(x))
+    np.testing.assert_array_equal(
+        jax.vmap(jax.grad(ste))(x), jax.vmap(jax.grad(lambda v: s.soft_step(v, 0.5)))(x)
+    )
+    z = jnp.array([1.0, 3.0, 2.0])
+    np.testing.assert_array_equal(s.hard_argmax(z), [0.0, 1.0, 0.0])
+    np.testing.assert_allclose(s.soft_argmax(z, 1.0), jax.nn.softmax(z), rtol=1e-6)
+    assert {"zero_one", "zero_one_soft", "zero_one_ste", "logistic", "hinge"} <= set(lossviz.PROBLEMS)
