@@ -2,12 +2,15 @@
 
 import streamlit as st
 
-from lossviz.ui import explorer, nondiff
+from lossviz.ui import explorer, nondiff, training_page
 
 st.set_page_config(page_title="lossviz", page_icon=":material/show_chart:", layout="wide")
 page = st.navigation(
     [
         st.Page(explorer.main, title="Explorer", icon=":material/map:", url_path="explorer", default=True),
+        st.Page(
+            training_page.main, title="Train a network", icon=":material/model_training:", url_path="training"
+        ),
         st.Page(nondiff.main, title="Non-differentiable losses", icon=":material/stairs:", url_path="nondifferentiable"),
     ]
 )

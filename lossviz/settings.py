@@ -262,3 +262,96 @@ def validate_nondiff(raw: Mapping[str, Any]) -> tuple[NondiffSettings, dict[str,
         surrogate=_choice(SURROGATE, raw.get(SURROGATE), "zero_one_soft", SURROGATE_LABELS, notes),
     )
     return settings, notes
+
+
+# --- the "Train a network" page --------------------------------------------------
+
+DATA, NOISE, WIDTH, EPOCHS, BATCH, SEED = "data", "noise", "width", "epochs", "batch", "seed"
+TRAINING_KEYS: tuple[str, ...] = (DATA, NOISE, WIDTH, OPTIMIZER, LR, EPOCHS, BATCH, SHIFT, SEED)
+NOISE_RANGE = (0.0, 1.0)
+WIDTH_RANGE = (2, 64)
+DEFAULT_WIDTH = 16
+EPOCHS_RANGE = (10, 500)
+DEFAULT_EPOCHS = 200
+SEED_RANGE = (0, 9999)
+# SGD's rate on the network (training.TRAINING_LR["sgd"]): a fixed default, whatever the optimizer.
+TRAINING_DEFAULT_LR = 0.1
+TRAINING_DEFAULT_SHIFT = -2 * math.pi
+TRAINING_SHIFT_RANGE = SHIFT_RANGE
+# Minibatch sizes by label ("full": one batch of the whole training set, i.e. plain gradient descent).
+BATCH_LABELS: dict[str, int] = {"full": 0, "16": 16, "32": 32, "64": 64, "128": 128}
+DEFAULT_BATCH = "32"
+
+
+def _dataset_labels() -> dict[str, str]:
+    from lossviz.datasets import DATASETS  # NumPy only; imported late to keep this module light
+
+    return {spec.title: name for name, spec in DATASETS.items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainingSettings:
+    """What the "Train a network" page trains and draws.
+
+    Attributes:
+      dataset: a key of :data:`lossviz.datasets.DATASETS`.
+      noise: noise of a synthetic set, or ``None`` for the set's default.
+      width: units in each of the two hidden layers.
+      optimizer: a key of :data:`lossviz.optimizers.OPTIMIZERS`.
+      lr: learning rate (one of ``LR_CHOICES``).
+      epochs: passes over the training set.
+      batch_size: minibatch size; 0 means the full batch.
+      shift: the constant ``c`` of the shifted run ``L + c``.
+      seed: seeds the data, the initial weights and the minibatch order.
+    """
+
+    dataset: str = "moons"
+    noise: float | None = None
+    width: int = DEFAULT_WIDTH
+    optimizer: str = DEFAULT_OPTIMIZER
+    lr: float = TRAINING_DEFAULT_LR
+    epochs: int = DEFAULT_EPOCHS
+    batch_size: int = BATCH_LABELS[DEFAULT_BATCH]
+    shift: float = TRAINING_DEFAULT_SHIFT
+    seed: int = 0
+
+
+def validate_training(raw: Mapping[str, Any]) -> tuple[TrainingSettings, dict[str, str]]:
+    """Like :func:`validate`, for the "Train a network" page.
+
+    The data set, optimizer and batch size come as their labels (``"Two moons"``,
+    ``"Adam"``, ``"full"``); an empty noise means the data set's own default.
+
+    >>> s, notes = validate_training({"data": "Circles", "batch": "full", "width": "300"})
+    >>> s.dataset, s.batch_size, s.width
+    ('circles', 0, 16)
+    >>> notes["width"]
+    "width='300' is outside [2, 64]; using 16."
+    """
+    # a notice quotes the value: cut hostile long strings first (no valid value is this long)
+    raw = {k: str(_first(v))[:60] if _first(v) is not None else None for k, v in raw.items()}
+    notes: dict[str, str] = {}
+    labels = _dataset_labels()
+    noise_raw = _first(raw.get(NOISE))
+    noise = None
+    if noise_raw not in (None, ""):
+        noise = _number(NOISE, noise_raw, math.nan, *NOISE_RANGE, notes)
+        noise = None if math.isnan(noise) else noise
+        if NOISE in notes:
+            notes[NOISE] = notes[NOISE].replace("using nan", "using the data set's default")
+    batch_label = _first(raw.get(BATCH))
+    batch_label = None if batch_label is None else str(batch_label)
+    settings = TrainingSettings(
+        dataset=_choice(DATA, raw.get(DATA), TrainingSettings.dataset, labels, notes),
+        noise=noise,
+        width=round(_number(WIDTH, raw.get(WIDTH), DEFAULT_WIDTH, *WIDTH_RANGE, notes)),
+        optimizer=_choice(OPTIMIZER, raw.get(OPTIMIZER), DEFAULT_OPTIMIZER, OPTIMIZER_LABELS, notes),
+        lr=_on_log_grid(LR, raw.get(LR), TRAINING_DEFAULT_LR, LR_CHOICES, notes),
+        epochs=round(_number(EPOCHS, raw.get(EPOCHS), DEFAULT_EPOCHS, *EPOCHS_RANGE, notes)),
+        batch_size=BATCH_LABELS[
+            _choice(BATCH, batch_label, DEFAULT_BATCH, {k: k for k in BATCH_LABELS}, notes)
+        ],
+        shift=_number(SHIFT, raw.get(SHIFT), TRAINING_DEFAULT_SHIFT, *TRAINING_SHIFT_RANGE, notes),
+        seed=round(_number(SEED, raw.get(SEED), 0, *SEED_RANGE, notes)),
+    )
+    return settings, notes

@@ -167,3 +167,19 @@ def test_the_non_differentiable_page_from_a_link(server, page):
     page.wait_for_function("location.search.includes('x0=') && location.search.includes('y0=')", timeout=60_000)
     assert _query(page)["T"] == ["0.1"]
     _shot(page, "nondiff_after_click")
+
+
+def test_the_training_page_from_a_link(server, page):
+    page.goto(f"{server}/training?epochs=60&c=-10&seed=2")
+    _wait_for_charts(page, 3)
+    page.get_by_text("the same training, bit for bit").first.wait_for(timeout=120_000)
+    page.get_by_text("gradient ascent on the real loss").first.wait_for(timeout=60_000)
+    assert page.get_by_text("Shifted by c = −10").count() >= 1
+    assert page.locator("[data-testid='stException']").count() == 0
+    _shot(page, "training_link")
+    # the same link again: the runs come from the cache and the page draws the same verdict
+    page.goto(page.url)
+    _wait_for_charts(page, 3)
+    page.get_by_text("after every one of the 60 epochs").first.wait_for(timeout=60_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert _query(page)["c"] == ["-10"]

@@ -6,6 +6,9 @@ plain floats, ints, strings and tuples. The caches are bounded.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 import jax
 import numpy as np
 import pandas as pd
@@ -140,3 +143,103 @@ def descents(start: tuple[float, float], lr: float, steps: int, temperature: flo
     from lossviz.nondifferentiable import descents as run
 
     return run(start, lr=lr, steps=steps, temperature=temperature)
+
+
+# --- the "Train a network" page --------------------------------------------------
+
+DECISION_RESOLUTION = 80
+
+
+class TrainingView(NamedTuple):
+    """Everything the training page draws: three runs, their decision grids and the data.
+
+    Attributes:
+      runs: ``{"original", "shifted", "negated"}`` → :class:`lossviz.training.History`.
+      grids: the same keys → :class:`lossviz.training.DecisionGrid`, or empty for data with d != 2.
+      x_train: ``(n_train, d)`` standardised training points.
+      y_train: ``(n_train,)`` labels.
+      n_classes: number of classes.
+      seconds: wall time of the training (when it was computed, not when cached).
+    """
+
+    runs: dict
+    grids: dict
+    x_train: np.ndarray
+    y_train: np.ndarray
+    n_classes: int
+    seconds: float
+
+
+def _outside_cache_recording(callback: Callable[[int, int], None]) -> Callable[[int, int], None]:
+    """Lets a progress callback draw from inside a cached function without being recorded.
+
+    ``st.cache_data`` records every element drawn during the cached call and
+    replays it on a cache hit; a progress bar in a placeholder created outside
+    the call cannot be replayed (and must not be). Marking the callback's calls
+    as not-in-a-cached-function keeps them out of the record.
+    """
+    try:
+        from streamlit.runtime.caching.cached_message_replay import in_cached_function
+    except ImportError:  # a future Streamlit: no bar rather than a broken replay
+        return lambda done, total: None
+
+    def call(done: int, total: int) -> None:
+        token = in_cached_function.set(False)
+        try:
+            callback(done, total)
+        finally:
+            in_cached_function.reset(token)
+
+    return call
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def training_view(
+    dataset: str,
+    noise: float | None,
+    width: int,
+    optimizer: str,
+    lr: float,
+    epochs: int,
+    batch_size: int,
+    shift: float,
+    seed: int,
+    _on_progress: Callable[[int, int], None] | None = None,
+) -> TrainingView:
+    """Trains the network on ``L``, ``L + shift`` and ``-L``; decision grids for 2-D data.
+
+    ``_on_progress(done, total)`` is not part of the cache key (leading underscore):
+    it is called between chunks of epochs only when the runs are computed.
+    """
+    import time
+
+    from lossviz import datasets, training
+
+    progress = None if _on_progress is None else _outside_cache_recording(_on_progress)
+    start = time.perf_counter()
+    runs = training.train_variants(
+        dataset,
+        shift=shift,
+        epochs=epochs,
+        seed=seed,
+        optimizer=optimizer,
+        lr=lr,
+        hidden=(width, width),
+        batch_size=batch_size,
+        noise=noise,
+        on_progress=progress,
+    )
+    seconds = time.perf_counter() - start
+    ds = datasets.load(dataset, noise=noise, seed=seed)
+    grids = {}
+    if ds.is_2d:
+        pad = 0.3
+        bounds = tuple(
+            (float(ds.x_train[:, k].min()) - pad, float(ds.x_train[:, k].max()) + pad) for k in range(2)
+        )
+        for name, h in runs.items():
+            if h.diverged_at is None or all(np.isfinite(w).all() for layer in h.params for w in layer):
+                grids[name] = training.decision_grid(
+                    h.params, bounds, DECISION_RESOLUTION, activation=h.activation
+                )
+    return TrainingView(runs, grids, ds.x_train, ds.y_train, ds.n_classes, seconds)

@@ -1,0 +1,274 @@
+"""Altair charts of the "Train a network" page: numpy in, charts out (no JAX).
+
+Every chart shows the three runs in the same colours: original (orange),
+shifted (magenta, dashed and thinner, drawn on top: where it coincides with
+the original, the orange shows on both sides of it) and negated (blue).
+
+>>> import numpy as np
+>>> curves = {"original": np.ones(3), "shifted": np.ones(3) - 6.28, "negated": -np.ones(3)}
+>>> _ = curve_chart(curves, "objective", "what the optimizer minimised").to_dict()
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Mapping
+
+import altair as alt
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+VARIANT_LABELS: dict[str, str] = {
+    "original": "original (L)",
+    "shifted": "shifted (L + c)",
+    "negated": "negated (−L)",
+}
+VARIANT_COLOURS: dict[str, str] = {"original": "#ff9e1b", "shifted": "#d6187f", "negated": "#1f77b4"}
+# The shifted run usually coincides with the original: thin and dashed on top of a thick solid line.
+VARIANT_DASHES: dict[str, list[int]] = {"original": [1, 0], "shifted": [6, 4], "negated": [1, 0]}
+VARIANT_WIDTHS: dict[str, float] = {"original": 4.5, "shifted": 1.8, "negated": 2.5}
+# Class colours of the decision maps and the points (up to 10 classes).
+CLASS_COLOURS = (
+    "#4c78a8",
+    "#e45756",
+    "#54a24b",
+    "#b279a2",
+    "#eeca3b",
+    "#72b7b2",
+    "#ff9da6",
+    "#9d755d",
+    "#bab0ac",
+    "#f58518",
+)
+
+
+def _colour(name: str) -> alt.Color:
+    domain = [VARIANT_LABELS[k] for k in VARIANT_LABELS]
+    return alt.Color(
+        "run:N",
+        title=None,
+        scale=alt.Scale(domain=domain, range=[VARIANT_COLOURS[k] for k in VARIANT_LABELS]),
+        legend=alt.Legend(orient="bottom", labelLimit=300) if name == "legend" else None,
+    )
+
+
+def _tidy(curves: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """Rows (epoch, run, variant, value); non-finite values dropped (JSON has no NaN, a diverged run ends)."""
+    frames = []
+    for name, values in curves.items():
+        v = np.asarray(values, dtype=float)
+        frame = pd.DataFrame({"epoch": np.arange(1, v.size + 1), "value": v})
+        frame["variant"] = name
+        frame["run"] = VARIANT_LABELS.get(name, name)
+        frames.append(frame[np.isfinite(v)])
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["epoch", "value"])
+
+
+def _lines(
+    frame: pd.DataFrame, title: str, y: alt.Y, *, width: int, height: int, legend: bool
+) -> alt.LayerChart:
+    """Solid runs first, then the dashed shifted run on top."""
+    layers = []
+    for group in (("original", "negated"), ("shifted",)):
+        part = frame[frame["variant"].isin(group)]
+        layers.append(
+            alt.Chart(part)
+            .mark_line(strokeWidth=VARIANT_WIDTHS[group[0]], strokeDash=VARIANT_DASHES[group[0]], clip=True)
+            .encode(
+                x=alt.X("epoch:Q", title="epoch"),
+                y=y,
+                color=_colour("legend" if legend else ""),
+                size=alt.Size(
+                    "variant:N",
+                    legend=None,
+                    scale=alt.Scale(
+                        domain=list(VARIANT_WIDTHS), range=[VARIANT_WIDTHS[k] for k in VARIANT_WIDTHS]
+                    ),
+                ),
+                tooltip=["run:N", "epoch:Q", alt.Tooltip("value:Q", format=".5g")],
+            )
+        )
+    return alt.layer(*layers).properties(title=title, width=width, height=height)
+
+
+def curve_chart(
+    curves: Mapping[str, np.ndarray],
+    title: str,
+    y_title: str,
+    *,
+    symlog: bool = False,
+    unit_interval: bool = False,
+    width: int = 330,
+    height: int = 220,
+    legend: bool = True,
+) -> alt.LayerChart:
+    """One value per epoch for each run, e.g. the objective or the true loss.
+
+    Args:
+      curves: ``{"original", "shifted", "negated"}`` → ``(epochs,)`` values (NaN/inf rows are dropped).
+      title, y_title: chart and axis titles.
+      symlog: a symmetric log axis (for a negated run whose loss explodes while the others stay small).
+      unit_interval: fix the axis to ``[0, 1]`` (accuracies).
+    """
+    if unit_interval:
+        scale = alt.Scale(domain=[0, 1])
+    elif symlog:
+        scale = alt.Scale(type="symlog", constant=0.1)
+    else:
+        scale = alt.Scale(zero=False)
+    frame = _tidy(curves)
+    ticks = symlog_ticks(frame["value"].to_numpy(float)) if symlog else []
+    # few powers of ten in range (all runs small): Vega-Lite's own ticks read better
+    axis = alt.Axis(values=ticks, format="~s") if len(ticks) >= 3 else alt.Axis()
+    y = alt.Y("value:Q", title=y_title, scale=scale, axis=axis)
+    return _lines(frame, title, y, width=width, height=height, legend=legend)
+
+
+def symlog_ticks(values: np.ndarray) -> list[float]:
+    """0 and the powers of ten (either sign) inside the range of ``values``: readable symlog ticks.
+
+    >>> symlog_ticks(np.array([-6.3, 0.02, 5000.0]))
+    [-1.0, 0.0, 1.0, 10.0, 100.0, 1000.0]
+    """
+    v = values[np.isfinite(values)]
+    if v.size == 0:
+        return []
+    lo, hi = float(v.min()), float(v.max())
+    top = int(np.ceil(np.log10(max(abs(lo), abs(hi), 1.0))))
+    # at most ~5 powers per sign, however far a diverging run goes
+    powers = [10.0**k for k in range(0, top + 1, max(1, -(-(top + 1) // 5)))]
+    ticks = sorted({0.0, *powers, *(-p for p in powers)})
+    return [t for t in ticks if lo <= t <= hi]
+
+
+def accuracy_chart(
+    train: Mapping[str, np.ndarray], test: Mapping[str, np.ndarray], *, width: int = 330, height: int = 220
+) -> alt.HConcatChart:
+    """Training accuracy (left) and test accuracy (right) per epoch, all runs, axes in ``[0, 1]``."""
+    left = curve_chart(train, "Training accuracy", "accuracy", unit_interval=True, width=width, height=height)
+    right = curve_chart(
+        test, "Test accuracy (held-out points)", "accuracy", unit_interval=True, width=width, height=height
+    )
+    return alt.hconcat(left, right).resolve_scale(color="shared")
+
+
+def loss_charts(
+    objective: Mapping[str, np.ndarray],
+    loss: Mapping[str, np.ndarray],
+    *,
+    width: int = 330,
+    height: int = 220,
+) -> alt.HConcatChart:
+    """What a training plot shows (the objective each run minimised) beside the true loss ``L``."""
+    left = curve_chart(
+        objective,
+        "What the plot shows: the objective",
+        "objective (L, L + c or −L)",
+        symlog=True,
+        width=width,
+        height=height,
+    )
+    right = curve_chart(
+        loss,
+        "The true loss L of the same weights",
+        "cross-entropy L",
+        symlog=True,
+        width=width,
+        height=height,
+    )
+    return alt.hconcat(left, right).resolve_scale(color="shared")
+
+
+def class_map_rgb(probs: np.ndarray) -> np.ndarray:
+    """Pixels ``(R, R, 3)`` uint8 of class probabilities ``(R, R, k)``: the class colours mixed, lightened.
+
+    Row 0 of ``probs`` is the smallest ``y``; row 0 of the pixels is the top. Non-finite
+    probabilities (a diverged network) give grey.
+    """
+    k = probs.shape[-1]
+    palette = np.array(
+        [[int(CLASS_COLOURS[i % len(CLASS_COLOURS)][j : j + 2], 16) for j in (1, 3, 5)] for i in range(k)],
+        dtype=float,
+    )
+    p = np.asarray(probs, dtype=float)
+    ok = np.isfinite(p).all(axis=-1, keepdims=True)
+    mixed = np.where(ok, np.nan_to_num(p) @ palette, 160.0)
+    light = 255.0 - 0.55 * (255.0 - mixed)  # pale, so the points stay visible
+    return np.clip(np.rint(light), 0, 255).astype(np.uint8)[::-1]
+
+
+def png_data_url(rgb: np.ndarray) -> str:
+    """An RGB PNG of pixels ``(H, W, 3)`` uint8 as a ``data:`` URL."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb), "RGB").save(buffer, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def decision_chart(
+    grids: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    x: np.ndarray,
+    y: np.ndarray,
+    accuracy: Mapping[str, float],
+    *,
+    size: int = 220,
+) -> alt.HConcatChart:
+    """Each run's decision regions over the training points, side by side.
+
+    Args:
+      grids: run → ``(gx (R,), gy (R,), probs (R, R, k))`` as in :class:`lossviz.training.DecisionGrid`.
+      x: ``(n, 2)`` training points; y: ``(n,)`` their classes.
+      accuracy: run → final training accuracy (for the titles; NaN is shown as "—").
+    """
+    points = pd.DataFrame(
+        {
+            "x1": np.round(np.asarray(x[:, 0], float), 3),
+            "x2": np.round(np.asarray(x[:, 1], float), 3),
+            "class": np.asarray(y).astype(int).astype(str),
+        }
+    )
+    points = points[np.isfinite(points["x1"]) & np.isfinite(points["x2"])]
+    classes = sorted(points["class"].unique(), key=int)
+    colour = alt.Color(
+        "class:N",
+        scale=alt.Scale(domain=classes, range=[CLASS_COLOURS[int(c) % len(CLASS_COLOURS)] for c in classes]),
+        legend=alt.Legend(orient="bottom", title="class"),
+    )
+    panels = []
+    for name, (gx, gy, probs) in grids.items():
+        hx = (gx[-1] - gx[0]) / max(len(gx) - 1, 1) / 2
+        hy = (gy[-1] - gy[0]) / max(len(gy) - 1, 1) / 2
+        domain_x = [float(gx[0] - hx), float(gx[-1] + hx)]
+        domain_y = [float(gy[0] - hy), float(gy[-1] + hy)]
+        image = pd.DataFrame(
+            [
+                {
+                    "x1": domain_x[0],
+                    "x1_end": domain_x[1],
+                    "x2": domain_y[1],
+                    "x2_end": domain_y[0],
+                    "url": png_data_url(class_map_rgb(probs)),
+                }
+            ]
+        )
+        axis_x = alt.X("x1:Q", title="feature 1", scale=alt.Scale(domain=domain_x, nice=False))
+        axis_y = alt.Y("x2:Q", title="feature 2", scale=alt.Scale(domain=domain_y, nice=False))
+        regions = (
+            alt.Chart(image)
+            .mark_image(aspect=False, clip=True)
+            .encode(x=axis_x, x2="x1_end:Q", y=axis_y, y2="x2_end:Q", url="url:N")
+        )
+        dots = (
+            alt.Chart(points)
+            .mark_circle(size=18, opacity=0.9, stroke="white", strokeWidth=0.5, clip=True)
+            .encode(x=axis_x, y=axis_y, color=colour, tooltip=["class:N", "x1:Q", "x2:Q"])
+        )
+        acc = float(accuracy.get(name, float("nan")))
+        shown = f"{acc:.1%}" if np.isfinite(acc) else "—"
+        panels.append(
+            alt.layer(regions, dots).properties(
+                width=size, height=size, title=f"{VARIANT_LABELS.get(name, name)}: {shown} correct"
+            )
+        )
+    return alt.hconcat(*panels)

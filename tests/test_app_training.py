@@ -1,0 +1,120 @@
+"""The "Train a network" page run headless with AppTest."""
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+SCRIPT = "from lossviz.ui import training_page\ntraining_page.main()"
+
+
+def _run(**query) -> AppTest:
+    at = AppTest.from_string(SCRIPT, default_timeout=180)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def _verdicts(at: AppTest) -> str:
+    return " ".join(e.value for e in [*at.success, *at.warning, *at.error, *at.info])
+
+
+@pytest.fixture(scope="module")
+def default_page() -> AppTest:
+    return _run()
+
+
+def test_defaults(default_page):
+    at = default_page
+    assert not at.exception
+    assert at.title[0].value.startswith("Train a network")
+    # loss pair, accuracy pair, decision regions (two moons are 2-D)
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 3
+    assert '"type": "image"' in charts[2].proto.spec
+    assert sum(len(c.proto.SerializeToString()) for c in charts) < 300_000
+    assert len(at.success) == 1
+    shifted = at.success[0].value
+    assert "the same training, bit for bit" in shifted
+    assert "after every one of the 200 epochs (largest |Δw| = 0)" in shifted
+    assert "objective − c equals L to within" in shifted
+    negated = at.error[0].value
+    assert "gradient ascent on the real loss" in negated and "collapsed to" in negated
+    assert "maximising the real loss" in negated
+    assert not at.warning
+
+
+def test_a_link_reproduces_the_view():
+    at = _run(
+        data="Spiral (3 classes)",
+        noise="0.1",
+        width="8",
+        opt="Adam",
+        lr="0.01",
+        epochs="30",
+        batch="full",
+        c="-100",
+        seed="3",
+    )
+    assert not at.exception and not at.warning
+    assert at.selectbox(key="data").value == "Spiral (3 classes)"
+    assert at.number_input(key="noise").value == 0.1
+    assert at.slider(key="width").value == 8
+    assert at.selectbox(key="opt").value == "Adam"
+    assert at.select_slider(key="lr").value == 0.01
+    assert at.slider(key="epochs").value == 30
+    assert at.select_slider(key="batch").value == "full"
+    assert at.number_input(key="c").value == -100.0
+    assert at.number_input(key="seed").value == 3
+    assert "Shifted by c = −100" in at.success[0].value
+    assert "every one of the 30 epochs" in at.success[0].value
+    assert "network 2-8-8-3" in " ".join(c.value for c in at.caption)
+
+
+def test_value_reading_optimizer_gets_an_honest_verdict():
+    at = _run(opt="Loss × grad", lr="0.2", epochs="20")
+    assert not at.exception
+    text = _verdicts(at)
+    assert "a different training" in text and "reads the loss value" in text
+    assert "Negated: identical to the original" in text and "(−L)·(−∇L) = L·∇L" in text
+    assert not at.success
+
+
+def test_real_data_set_has_no_decision_map():
+    at = _run(data="Iris flowers (4 features, 3 classes)", epochs="20")
+    assert not at.exception
+    assert len(at.get("vega_lite_chart")) == 2
+    assert "the same training, bit for bit" in at.success[0].value
+
+
+def test_changing_a_widget_retrains(default_page):
+    at = default_page
+    at.slider(key="epochs").set_value(50).run()
+    assert not at.exception
+    assert "every one of the 50 epochs" in at.success[0].value
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"data": "<script>alert(1)</script>"},
+        {"noise": "nan"},
+        {"noise": "7"},
+        {"width": "1e9"},
+        {"opt": "x" * 5000},
+        {"lr": "-1"},
+        {"epochs": "abc"},
+        {"batch": "0"},
+        {"c": "inf"},
+        {"seed": "-5"},
+        {"bogus": "1"},
+    ],
+    ids=lambda q: ",".join(q),
+)
+def test_hostile_links_never_raise(query):
+    at = _run(**query)
+    assert not at.exception
+    assert at.warning
+    assert all(len(w.value) < 400 for w in at.warning)
+    assert len(at.get("vega_lite_chart")) == 3
+    json.loads(at.get("vega_lite_chart")[0].proto.spec)
