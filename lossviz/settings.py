@@ -107,16 +107,17 @@ def _number(key: str, value: Any, default: float, lo: float, hi: float, notes: d
     raw = _first(value)
     if raw is None or raw == "":
         return default
+    shown = str(raw)[:40]  # a pasted novel is not quoted back in full
     try:
         x = float(raw)  # float() parses numbers only: never eval.
     except (TypeError, ValueError, OverflowError):
-        notes[key] = f"{key}={raw!r} is not a number; using {default:g}."
+        notes[key] = f"{key}={shown!r} is not a number; using {default:g}."
         return default
     if not math.isfinite(x):
-        notes[key] = f"{key}={raw!r} is not finite; using {default:g}."
+        notes[key] = f"{key}={shown!r} is not finite; using {default:g}."
         return default
     if not lo <= x <= hi:
-        notes[key] = f"{key}={raw!r} is outside [{lo:g}, {hi:g}]; using {default:g}."
+        notes[key] = f"{key}={shown!r} is outside [{lo:g}, {hi:g}]; using {default:g}."
         return default
     return x
 

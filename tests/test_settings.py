@@ -144,3 +144,8 @@ def test_nondiff_settings_read_a_link_and_reject_garbage():
     s, notes = settings.validate_nondiff({"z": "__import__('os')", "surrogate": "step", "x0": "inf"})
     assert s == settings.NondiffSettings()
     assert set(notes) == {"z", "surrogate", "x0"}
+
+
+def test_long_values_are_not_quoted_in_full():
+    _, notes = validate({"lr": "9" * 5000})
+    assert len(notes["lr"]) < 120

@@ -6,8 +6,10 @@ plain floats, ints, strings and tuples. The caches are bounded.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import numpy as np
@@ -170,31 +172,32 @@ class TrainingView(NamedTuple):
     seconds: float
 
 
-def _outside_cache_recording(callback: Callable[[int, int], None]) -> Callable[[int, int], None]:
-    """Lets a progress callback draw from inside a cached function without being recorded.
+# Trained views, most recent last. Not st.cache_data: that records what a cached
+# call draws (here the progress bar) and replays it on every hit.
+_TRAINING_CACHE: OrderedDict[tuple, TrainingView] = OrderedDict()
+_TRAINING_CACHE_SIZE = 16
+_TRAINING_LOCK = threading.Lock()
 
-    ``st.cache_data`` records every element drawn during the cached call and
-    replays it on a cache hit; a progress bar in a placeholder created outside
-    the call cannot be replayed (and must not be). Marking the callback's calls
-    as not-in-a-cached-function keeps them out of the record.
+
+def training_view(*key: Any, _on_progress: Callable[[int, int], None] | None = None) -> TrainingView:
+    """:func:`_train` behind a bounded LRU cache shared by all sessions (its values are never mutated).
+
+    ``_on_progress(done, total)`` is called between chunks of epochs, only when
+    the runs are computed.
     """
-    try:
-        from streamlit.runtime.caching.cached_message_replay import in_cached_function
-    except ImportError:  # a future Streamlit: no bar rather than a broken replay
-        return lambda done, total: None
-
-    def call(done: int, total: int) -> None:
-        token = in_cached_function.set(False)
-        try:
-            callback(done, total)
-        finally:
-            in_cached_function.reset(token)
-
-    return call
+    with _TRAINING_LOCK:
+        if key in _TRAINING_CACHE:
+            _TRAINING_CACHE.move_to_end(key)
+            return _TRAINING_CACHE[key]
+    view = _train(*key, on_progress=_on_progress)
+    with _TRAINING_LOCK:
+        _TRAINING_CACHE[key] = view
+        while len(_TRAINING_CACHE) > _TRAINING_CACHE_SIZE:
+            _TRAINING_CACHE.popitem(last=False)
+    return view
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def training_view(
+def _train(
     dataset: str,
     noise: float | None,
     width: int,
@@ -204,18 +207,13 @@ def training_view(
     batch_size: int,
     shift: float,
     seed: int,
-    _on_progress: Callable[[int, int], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> TrainingView:
-    """Trains the network on ``L``, ``L + shift`` and ``-L``; decision grids for 2-D data.
-
-    ``_on_progress(done, total)`` is not part of the cache key (leading underscore):
-    it is called between chunks of epochs only when the runs are computed.
-    """
+    """Trains the network on ``L``, ``L + shift`` and ``-L``; decision grids for 2-D data."""
     import time
 
     from lossviz import datasets, training
 
-    progress = None if _on_progress is None else _outside_cache_recording(_on_progress)
     start = time.perf_counter()
     runs = training.train_variants(
         dataset,
@@ -227,7 +225,7 @@ def training_view(
         hidden=(width, width),
         batch_size=batch_size,
         noise=noise,
-        on_progress=progress,
+        on_progress=on_progress,
     )
     seconds = time.perf_counter() - start
     ds = datasets.load(dataset, noise=noise, seed=seed)
