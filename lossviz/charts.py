@@ -428,7 +428,7 @@ def _surface(panel: Panel, size: tuple[float, float]) -> _Surface:
         }
         lines = contour_lines(w1, w2, t, panel.bounds, size)
         contours = tuple({"line": k, **_packed_xy(xy, panel.bounds)} for k, xy in enumerate(lines))
-        return _Surface(image, contours, _label_expr(COLOURBAR_TICKS, colour_bar_labels(values)))
+        return _Surface(image, contours, tick_labels(COLOURBAR_TICKS, colour_bar_labels(values)))
 
     return _memoised(_digest("surface", values, w1, w2, *_window(panel, size)), compute)
 
@@ -627,7 +627,7 @@ def _panel(
     return {"hconcat": [view, _colour_bar(surface, size[1], data)], "spacing": 6}
 
 
-def _label_expr(ticks: Iterable[float], labels: Iterable[str]) -> str:
+def tick_labels(ticks: Iterable[float], labels: Iterable[str]) -> str:
     """A Vega expression giving the axis label of each of ``ticks``."""
     cases = [f"datum.value == {t!r} ? '{label}' : " for t, label in zip(ticks, labels, strict=True)]
     return "".join(cases) + "''"
@@ -733,7 +733,7 @@ def _loss_y(values: np.ndarray, log_y: bool) -> alt.Y:
         return alt.Y("value:Q", title="loss", scale=alt.Scale(zero=False))
     ticks = _symlog_ticks(values.min(), values.max()) if values.size else []
     # below three decades symlog is nearly linear and Vega's own ticks do fine
-    labels = _label_expr(ticks, map(format_value, ticks))
+    labels = tick_labels(ticks, map(format_value, ticks))
     axis = alt.Axis(values=ticks, labelExpr=labels) if len(ticks) > 3 else alt.Axis()
     return alt.Y("value:Q", title="loss (symlog)", scale=alt.Scale(type="symlog"), axis=axis)
 

@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
+from lossviz import charts
+
 VARIANT_LABELS: dict[str, str] = {
     "original": "original (L)",
     "shifted": "shifted (L + c)",
@@ -121,7 +123,9 @@ def curve_chart(
     frame = _tidy(curves)
     ticks = symlog_ticks(frame["value"].to_numpy(float)) if symlog else []
     # few powers of ten in range (all runs small): Vega-Lite's own ticks read better
-    axis = alt.Axis(values=ticks, format="~s") if len(ticks) >= 3 else alt.Axis()
+    # d3's "~s" writes 100 and 1000 as "0k"/"1k": label each tick the way the colour bars are
+    labels = charts.tick_labels(ticks, map(charts.format_value, ticks))
+    axis = alt.Axis(values=ticks, labelExpr=labels) if len(ticks) >= 3 else alt.Axis()
     y = alt.Y("value:Q", title=y_title, scale=scale, axis=axis)
     return _lines(frame, title, y, width=width, height=height, legend=legend)
 
