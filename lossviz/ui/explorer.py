@@ -24,7 +24,7 @@ from lossviz.trajectories import Run
 from lossviz.transforms import MONOTONE_MAPS, maps_for
 from lossviz.ui import common, engine
 
-BIND: Any = "query-params"
+BIND = common.BIND
 CHART_KEY = "landscape"
 PAGE = "explorer"
 _PLAYING = "_explorer_playing"

@@ -14,7 +14,7 @@ from lossviz.settings import NondiffSettings
 from lossviz.ui import common, engine
 
 PAGE = "nondiff"
-BIND: Any = "query-params"
+BIND = common.BIND
 CHART_KEY = "nondiff_landscape"
 _LABEL_OF_SURROGATE = {name: label for label, name in settings.SURROGATE_LABELS.items()}
 

@@ -15,7 +15,7 @@ from lossviz.settings import TrainingSettings
 from lossviz.ui import common, engine
 
 PAGE = "training"
-BIND: Any = "query-params"
+BIND = common.BIND
 _DATASET_TITLES = [spec.title for spec in DATASETS.values()]
 # Show the progress bar only once training has taken longer than this (seconds).
 PROGRESS_AFTER = 0.4
