@@ -47,7 +47,7 @@ STYLE_COLOURS = {
     "original": "#ff9e1b",
     "transformed": "#ff3fa4",
     # the ways of descending the 0-1 error (lossviz.nondifferentiable.METHODS)
-    "zero_one": "#ffffff",
+    "zero_one": "#d9d9d9",  # light grey: visible on the dark landscape and in the white legend
     "zero_one_ste": "#ff3fa4",
     "zero_one_soft": "#ff9e1b",
     "logistic": "#22d3ee",

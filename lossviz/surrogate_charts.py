@@ -107,9 +107,8 @@ def zero_one_path_chart(
     frame = pd.concat(
         [pd.DataFrame({"step": np.arange(len(v)), "error": v, "method": labels[k]}) for k, v in paths.items()]
     )
-    colours = [METHOD_COLOURS.get(k, "#888888") for k in paths]
-    # white (the 0-1 run) is invisible on a white page: draw it dark here
-    colours = ["#222222" if c == "#ffffff" else c for c in colours]
+    # the 0-1 run's light grey would vanish on a white page: draw it dark here
+    colours = ["#222222" if k == "zero_one" else METHOD_COLOURS.get(k, "#888888") for k in paths]
     dashes = [METHOD_DASHES.get(k, [1, 0]) for k in paths]
     domain = [labels[k] for k in paths]
     return (
