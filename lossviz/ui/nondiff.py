@@ -144,7 +144,7 @@ def render_classifier(s: NondiffSettings, runs: dict) -> None:
     )
     st.caption(
         "Weights (w1, w2) of a classifier sign(w·x) on 80 seeded points. Every run starts at the white disc and "
-        "takes SGD steps on its own loss: the true 0-1 gradient (white), the straight-through gradient "
+        "takes SGD steps on its own loss: the true 0-1 gradient (grey), the straight-through gradient "
         "(magenta, dashed), the sigmoid surrogate (orange), logistic (cyan), hinge (green). "
         "**Click a panel to start there.**"
     )
