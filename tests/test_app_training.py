@@ -118,3 +118,19 @@ def test_hostile_links_never_raise(query):
     assert all(len(w.value) < 400 for w in at.warning)
     assert len(at.get("vega_lite_chart")) == 3
     json.loads(at.get("vega_lite_chart")[0].proto.spec)
+
+
+def test_chart_specs_are_built_once_per_trained_view(monkeypatch):
+    from lossviz import training_charts
+    from lossviz.ui import engine, training_page
+
+    view = engine.training_view("moons", None, 8, "sgd", 0.1, 20, 32, -6.2832, 5)
+    calls = []
+    original = training_charts.loss_charts
+    monkeypatch.setattr(training_charts, "loss_charts", lambda *a, **k: calls.append(1) or original(*a, **k))
+    first = training_page._specs(view)
+    second = training_page._specs(view)
+    assert first == second and len(calls) <= 1
+    second["loss"]["title"] = "edited"  # callers get copies: the cache is not edited
+    assert training_page._specs(view)["loss"].get("title") != "edited"
+    assert set(first) == {"loss", "accuracy", "decision"}
