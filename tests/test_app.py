@@ -182,6 +182,7 @@ def test_surrogate_problems_get_a_temperature_control():
 
 
 def test_the_all_optimizers_table_waits_for_the_first_drawing():
+    from lossviz.settings import ExplorerSettings
     from lossviz.ui import engine
 
     engine._COMPILED.clear()
@@ -196,4 +197,4 @@ def test_the_all_optimizers_table_waits_for_the_first_drawing():
     assert not at.exception
     assert not any(DEFERRED in i.value for i in at.info)
     assert len(at.get("vega_lite_chart")) == 3 and len(at.dataframe) == 2
-    assert engine.optimizers_compiled("linear_regression", "identity", 60)
+    assert engine.optimizers_compiled(ExplorerSettings(steps=60))

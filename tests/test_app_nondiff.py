@@ -3,16 +3,12 @@
 import json
 
 import pytest
+from page_runs import run_page
 from streamlit.testing.v1 import AppTest
-
-SCRIPT = "from lossviz.ui import nondiff\nnondiff.main()"
 
 
 def _run(**query) -> AppTest:
-    at = AppTest.from_string(SCRIPT, default_timeout=180)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
+    return run_page("nondiff", **query)
 
 
 def _text(at: AppTest) -> str:

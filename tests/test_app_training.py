@@ -3,16 +3,12 @@
 import json
 
 import pytest
+from page_runs import run_page
 from streamlit.testing.v1 import AppTest
-
-SCRIPT = "from lossviz.ui import training_page\ntraining_page.main()"
 
 
 def _run(**query) -> AppTest:
-    at = AppTest.from_string(SCRIPT, default_timeout=180)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
+    return run_page("training_page", **query)
 
 
 def _verdicts(at: AppTest) -> str:

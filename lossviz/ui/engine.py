@@ -19,6 +19,7 @@ import streamlit as st
 from lossviz import trajectories, verdicts
 from lossviz.landscapes import Views, views
 from lossviz.optimizers import OPTIMIZERS
+from lossviz.settings import ExplorerSettings
 from lossviz.trajectories import Run, run_preset
 from lossviz.transforms import apply_to_values
 
@@ -83,26 +84,18 @@ def run_pair(
 _COMPILED: set[tuple[str, str, int]] = set()
 
 
-def optimizers_compiled(problem: str, g: str, steps: int) -> bool:
-    """Whether the all-optimizers table of this problem, map and length is cheap now."""
-    return (problem, g, trajectories.compiled_steps(steps)) in _COMPILED
+def optimizers_compiled(s: ExplorerSettings) -> bool:
+    """Whether the all-optimizers table of these settings' problem, map and length is cheap now."""
+    return (s.problem, s.g, trajectories.compiled_steps(s.steps)) in _COMPILED
 
 
-def all_optimizers(
-    problem: str,
-    lr: float,
-    steps: int,
-    start: tuple[float, float],
-    scale: float,
-    g: str,
-    shift: float,
-    temperature: float,
-    tolerance: float,
-) -> pd.DataFrame:
+def all_optimizers(s: ExplorerSettings, tolerance: float) -> pd.DataFrame:
     """For every optimizer preset (default hyper-parameters): does the transform change its path?"""
-    table = _all_optimizers(problem, lr, steps, start, scale, g, shift, temperature, tolerance)
+    table = _all_optimizers(
+        s.problem, s.lr, s.steps, s.start, s.scale, s.g, s.shift, s.temperature, tolerance
+    )
     # outside the cached function: a cache hit must mark the programs as compiled too
-    _COMPILED.add((problem, g, trajectories.compiled_steps(steps)))
+    _COMPILED.add((s.problem, s.g, trajectories.compiled_steps(s.steps)))
     return table
 
 

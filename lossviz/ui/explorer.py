@@ -290,15 +290,7 @@ def render_landscapes(s: ExplorerSettings, runs: tuple[Run, Run], step: int) -> 
     v = engine.landscape_views(s.problem, s.scale, s.g, s.shift, s.temperature)
     left = _panel("L (original loss)", v.original, v.original_field, runs, s, step)
     right = _panel(_transform_label(s), v.transformed, v.transformed_field, runs, s, step)
-    # a plain Vega-Lite dict: an Altair chart's to_dict() cost ~0.4 s a rerun
-    spec = charts.landscape_pair(left, right)
-    st.vega_lite_chart(
-        spec=spec,
-        key=CHART_KEY,
-        on_select=_on_click,
-        selection_mode=[charts.START_SELECTION],
-        width="content",
-    )
+    common.landscape_pair(left, right, CHART_KEY, _on_click)
     st.caption(
         "Colours rank the values (so L and L′ look alike whenever g is increasing and a > 0, and reverse "
         "when a < 0); arrows point along −∇, the way descent moves. Solid: run on L; dashed: run on L′. "
@@ -356,9 +348,7 @@ def render_verdict(s: ExplorerSettings, runs: tuple[Run, Run]) -> verdicts.Verdi
 
 
 def render_all_optimizers(s: ExplorerSettings) -> None:
-    table = engine.all_optimizers(
-        s.problem, s.lr, s.steps, s.start, s.scale, s.g, s.shift, s.temperature, _tolerance(s)
-    )
+    table = engine.all_optimizers(s, _tolerance(s))
     common.draw(charts.optimizer_deviation_chart(table), width="stretch")
     shown = table.drop(columns=["kind"]).rename(columns={"max_dtheta": "max |Δθ|"})
     st.dataframe(shown, hide_index=True, width="stretch")
@@ -386,9 +376,7 @@ def _deferred_all_optimizers(s: ExplorerSettings) -> None:
         st.info("Comparing all optimizers: compiling them once, a few seconds…", icon="⏳")
         return
     st.session_state[_ARMED] = False
-    engine.all_optimizers(
-        s.problem, s.lr, s.steps, s.start, s.scale, s.g, s.shift, s.temperature, _tolerance(s)
-    )
+    engine.all_optimizers(s, _tolerance(s))
     st.rerun()
 
 
@@ -459,7 +447,7 @@ def main() -> None:
     render_readout(s, runs, along, step)
     render_loss_chart(runs, along, step)
     st.subheader("All optimizers: who keeps the path?")
-    if engine.optimizers_compiled(s.problem, s.g, s.steps):
+    if engine.optimizers_compiled(s):
         render_all_optimizers(s)
     else:
         _deferred_all_optimizers(s)
