@@ -2,16 +2,21 @@
 
 import streamlit as st
 
-from lossviz.ui import explorer, nondiff, training_page
+from lossviz.ui.pages import explorer, nondifferentiable, training
 
 st.set_page_config(page_title="lossviz", page_icon=":material/show_chart:", layout="wide")
 page = st.navigation(
     [
         st.Page(explorer.main, title="Explorer", icon=":material/map:", url_path="explorer", default=True),
         st.Page(
-            training_page.main, title="Train a network", icon=":material/model_training:", url_path="training"
+            training.main, title="Train a network", icon=":material/model_training:", url_path="training"
         ),
-        st.Page(nondiff.main, title="Non-differentiable losses", icon=":material/stairs:", url_path="nondifferentiable"),
+        st.Page(
+            nondifferentiable.main,
+            title="Non-differentiable losses",
+            icon=":material/stairs:",
+            url_path="nondifferentiable",
+        ),
     ]
 )
 page.run()

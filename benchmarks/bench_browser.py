@@ -43,7 +43,7 @@ sys.path.insert(0, ROOT)
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from lossviz import settings  # noqa: E402
+from lossviz.ui import settings  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -236,7 +236,7 @@ def baseline_import_rss() -> float:
     """RSS (MB) of a process that imports the app's modules and compiles nothing."""
     code = (
         "import streamlit, jax, jax.numpy as jnp, optax, altair, pandas\n"
-        "import lossviz, lossviz.charts, lossviz.settings\n"
+        "import lossviz, lossviz.charts, lossviz.ui.settings\n"
         "jnp.zeros(2).block_until_ready()\n"
         "print(open('/proc/self/status').read())"
     )

@@ -47,8 +47,8 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 # AppTest runs the page outside a server: this warning is expected and says nothing.
 _st_logger.get_logger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel("ERROR")
 
-from lossviz import settings  # noqa: E402
 from lossviz.problems import PROBLEMS  # noqa: E402
+from lossviz.ui import settings  # noqa: E402
 
 COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
 RERUN_BUDGET_MS = 150.0
@@ -59,20 +59,20 @@ _jax_events: dict[str, float] = {}
 # Functions timed (wall clock, summed per rerun) to show where a rerun goes.
 # (module, attribute); indented names run inside the ones above them.
 _TIMED = (
-    ("lossviz.ui.explorer", "settings_ui"),
-    ("lossviz.ui.explorer", "render_verdict"),
-    ("lossviz.ui.explorer", "playback_ui"),
-    ("lossviz.ui.explorer", "render_landscapes"),
-    ("lossviz.ui.engine", "landscape_views"),
-    ("lossviz.charts", "landscape_pair"),
-    ("lossviz.ui.explorer", "render_readout"),
-    ("lossviz.ui.explorer", "render_loss_chart"),
-    ("lossviz.charts", "loss_path_chart"),
-    ("lossviz.ui.explorer", "render_all_optimizers"),
-    ("lossviz.ui.engine", "all_optimizers"),
-    ("lossviz.charts", "optimizer_deviation_chart"),
-    ("lossviz.ui.explorer", "render_download"),
-    ("lossviz.ui.explorer", "render_explanation"),
+    ("lossviz.ui.pages.explorer", "settings_ui"),
+    ("lossviz.ui.pages.explorer", "render_verdict"),
+    ("lossviz.ui.pages.explorer", "playback_ui"),
+    ("lossviz.ui.pages.explorer", "render_landscapes"),
+    ("lossviz.ui.cached", "landscape_views"),
+    ("lossviz.charts.landscape", "landscape_pair"),
+    ("lossviz.ui.pages.explorer", "render_readout"),
+    ("lossviz.ui.pages.explorer", "render_loss_chart"),
+    ("lossviz.charts.explorer", "loss_path_chart"),
+    ("lossviz.ui.pages.explorer", "render_all_optimizers"),
+    ("lossviz.ui.cached", "all_optimizers"),
+    ("lossviz.charts.explorer", "optimizer_deviation_chart"),
+    ("lossviz.ui.pages.explorer", "render_download"),
+    ("lossviz.ui.pages.explorer", "render_explanation"),
     ("streamlit", "altair_chart"),
     ("streamlit", "vega_lite_chart"),
     ("streamlit", "dataframe"),

@@ -3,7 +3,7 @@
 Budget (DESIGN.md, "Performance budgets"): the engine work of one explorer
 view is >= 10x faster than a NumPy reference.
 
-One explorer view's engine work is what ``lossviz.ui.engine`` asks for on a
+One explorer view's engine work is what ``lossviz.ui.cached`` asks for on a
 cache miss with the sidebar at SGD, g = identity:
 
 * ``lossviz.landscapes.views(problem, scale=a, shift=c, resolution=200,

@@ -34,7 +34,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 # AppTest runs the page outside a server: this warning is expected and says nothing.
 _st_logger.get_logger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel("ERROR")
 
-from lossviz import settings  # noqa: E402
+from lossviz.ui import settings  # noqa: E402
 
 BUDGET_KB = 300.0
 KB = 1000.0

@@ -12,7 +12,6 @@ loss at ``(w1[j], w2[i])``: rows follow ``w2``, columns follow ``w1``.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -21,6 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lossviz.problems import PROBLEMS, Bounds
+from lossviz.programs import Programs
 from lossviz.transforms import apply_to_values, transform
 
 Loss = Callable[[jax.Array], jax.Array]
@@ -59,26 +59,28 @@ def _on_grid(fn: Callable[[jax.Array], jax.Array], w1: jax.Array, w2: jax.Array)
     return jax.vmap(jax.vmap(fn))(theta)
 
 
-@functools.partial(jax.jit, static_argnums=0)
-def _values(loss: Loss, w1: jax.Array, w2: jax.Array) -> jax.Array:
+def _values_program(w1: jax.Array, w2: jax.Array, *, loss: Loss) -> jax.Array:
     return _on_grid(loss, w1, w2)
 
 
-@functools.partial(jax.jit, static_argnums=0)
-def _grads(loss: Loss, w1: jax.Array, w2: jax.Array) -> jax.Array:
+def _grads_program(w1: jax.Array, w2: jax.Array, *, loss: Loss) -> jax.Array:
     return _on_grid(jax.grad(loss), w1, w2)
+
+
+_values = Programs(_values_program, static=("loss",), maxsize=8, name="landscape")
+_grads = Programs(_grads_program, static=("loss",), maxsize=8, name="gradient_field")
 
 
 def landscape(loss: Loss, bounds: Bounds, resolution: int = 200) -> Landscape:
     """Evaluates ``loss`` on a ``resolution x resolution`` grid over ``bounds``."""
     w1, w2 = grid_axes(bounds, resolution)
-    return Landscape(w1, w2, np.asarray(_values(loss, w1, w2)))
+    return Landscape(w1, w2, np.asarray(_values(w1, w2, loss=loss)))
 
 
 def gradient_field(loss: Loss, bounds: Bounds, resolution: int = 25) -> GradientField:
     """``jax.grad(loss)`` on a ``resolution x resolution`` grid over ``bounds``."""
     w1, w2 = grid_axes(bounds, resolution)
-    return GradientField(w1, w2, np.asarray(_grads(loss, w1, w2)))
+    return GradientField(w1, w2, np.asarray(_grads(w1, w2, loss=loss)))
 
 
 class Views(NamedTuple):
@@ -90,8 +92,9 @@ class Views(NamedTuple):
     transformed_field: GradientField
 
 
-@functools.partial(jax.jit, static_argnames=("problem", "g", "resolution", "field_resolution"))
-def _views(problem: str, g: str, resolution: int, field_resolution: int, scale, shift, temperature):
+def _views_program(
+    scale, shift, temperature, *, problem: str, g: str, resolution: int, field_resolution: int
+):
     p = PROBLEMS[problem]
     base = p.at_temperature(temperature)
     objective = transform(base, scale=scale, g=g, shift=shift)
@@ -105,6 +108,11 @@ def _views(problem: str, g: str, resolution: int, field_resolution: int, scale, 
         _on_grid(jax.grad(base), f1, f2),
         _on_grid(jax.grad(objective), f1, f2),
     )
+
+
+VIEWS = Programs(
+    _views_program, static=("problem", "g", "resolution", "field_resolution"), maxsize=24, name="views"
+)
 
 
 def views(
@@ -127,14 +135,14 @@ def views(
     temperature = (p.temperature or 1.0) if temperature is None else temperature
     values, tvalues, grads, tgrads = (
         np.asarray(a)
-        for a in _views(
-            problem,
-            g,
-            int(resolution),
-            int(field_resolution),
+        for a in VIEWS(
             np.float32(scale),
             np.float32(shift),
             np.float32(temperature),
+            problem=problem,
+            g=g,
+            resolution=int(resolution),
+            field_resolution=int(field_resolution),
         )
     )
     w1, w2 = grid_axes(p.bounds, resolution)

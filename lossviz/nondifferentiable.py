@@ -24,8 +24,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from lossviz import surrogates
+from lossviz.optimizers import OPTIMIZERS
 from lossviz.problems import PROBLEMS, zero_one_loss
-from lossviz.trajectories import f32, run_preset
+from lossviz.programs import Programs
+from lossviz.trajectories import compiled_steps, f32, first_nonfinite, scan_updates
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,7 +71,17 @@ class Descent(NamedTuple):
     diverged_at: int | None
 
 
-_zero_one_on_path = jax.jit(jax.vmap(zero_one_loss))
+def _descents_program(lr, hyper, start, temperature, *, optimizer: str, steps: int):
+    """Every method's run in one program, so that equal runs are runs of one compiled program."""
+    tx = OPTIMIZERS[optimizer].build(lr, hyper)
+    out = {}
+    for name in METHODS:
+        params, values = scan_updates(PROBLEMS[name].at_temperature(temperature), tx, start, steps)
+        out[name] = (params, values, jax.vmap(zero_one_loss)(jnp.nan_to_num(params)))
+    return out
+
+
+_DESCENTS = Programs(_descents_program, static=("optimizer", "steps"), maxsize=12, name="descents")
 
 
 def descents(
@@ -82,17 +94,26 @@ def descents(
 ) -> dict[str, Descent]:
     """Runs ``optimizer`` from ``start`` on every method's loss (see :data:`METHODS`).
 
-    Compiles once per ``(method, optimizer, steps)``; start, learning rate and
-    temperature are traced.
+    All methods run in one program, compiled once per ``(optimizer, steps
+    bucket)``; start, learning rate and temperature are traced.
     """
     start = PROBLEMS["zero_one"].start if start is None else tuple(start)
+    runs = _DESCENTS(
+        f32(lr),
+        f32(OPTIMIZERS[optimizer].defaults()),
+        f32(start),
+        f32(temperature),
+        optimizer=optimizer,
+        steps=compiled_steps(steps),
+    )
     out = {}
-    for name in METHODS:
-        run = run_preset(name, optimizer, lr=lr, steps=steps, start=start, temperature=temperature)
-        zero_one = np.asarray(_zero_one_on_path(jnp.asarray(np.nan_to_num(run.params))))
-        if run.diverged_at is not None:
-            zero_one[run.diverged_at :] = np.nan
-        out[name] = Descent(run.params, run.loss, zero_one, run.diverged_at)
+    rows = int(steps) + 1
+    for name in METHODS:  # a pytree's dict comes back with sorted keys: keep the order of METHODS
+        params, loss, zero_one = (np.array(a[:rows]) for a in runs[name])
+        diverged_at = first_nonfinite(params, loss)
+        if diverged_at is not None:
+            zero_one[diverged_at:] = np.nan
+        out[name] = Descent(params, loss, zero_one, diverged_at)
     return out
 
 
@@ -123,8 +144,7 @@ def straight_through_is_surrogate(runs: dict[str, Descent]) -> bool:
     return bool(np.array_equal(runs["zero_one_ste"].params, runs["zero_one_soft"].params, equal_nan=True))
 
 
-@jax.jit
-def _curves(x: jax.Array, temperature: jax.Array) -> tuple[jax.Array, ...]:
+def _curves_program(x: jax.Array, temperature: jax.Array) -> tuple[jax.Array, ...]:
     soft = lambda v: surrogates.soft_step(v, temperature)
     return (
         jax.vmap(surrogates.step)(x),
@@ -134,6 +154,9 @@ def _curves(x: jax.Array, temperature: jax.Array) -> tuple[jax.Array, ...]:
     )
 
 
+_curves = Programs(_curves_program, maxsize=4, name="step_curves")
+
+
 def step_curves(temperature: float, x: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """``step``, ``soft_step`` and their ``jax.grad`` derivatives on ``x`` (default: 401 points in [-3, 3])."""
     x = np.linspace(-3.0, 3.0, 401, dtype=np.float32) if x is None else f32(x)
@@ -141,12 +164,14 @@ def step_curves(temperature: float, x: np.ndarray | None = None) -> dict[str, np
     return {"x": x, "step": step, "soft_step": soft, "d_step": dstep, "d_soft_step": dsoft}
 
 
-@jax.jit
-def _argmaxes(z: jax.Array, temperature: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+def _argmaxes_program(z: jax.Array, temperature: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
     soft = surrogates.soft_argmax(z, temperature)
     # d softmax_k / d z_k: the diagonal of the Jacobian (argmax's is all zeros)
     sensitivity = jnp.diagonal(jax.jacobian(lambda v: surrogates.soft_argmax(v, temperature))(z))
     return surrogates.hard_argmax(z), soft, sensitivity
+
+
+_argmaxes = Programs(_argmaxes_program, maxsize=8, name="argmax_vs_softmax")  # one per number of logits
 
 
 def argmax_vs_softmax(logits: Sequence[float], temperature: float) -> dict[str, np.ndarray]:

@@ -37,6 +37,7 @@ import optax
 
 from lossviz import datasets
 from lossviz.optimizers import OPTIMIZERS
+from lossviz.programs import Programs
 from lossviz.trajectories import f32
 
 Params = tuple[tuple[jax.Array, jax.Array], ...]
@@ -200,13 +201,13 @@ def _compare(params):
     )
 
 
-@functools.partial(jax.jit, static_argnames=("optimizer",))
-def _init_state(params, lr, hyper, *, optimizer: str):
+def _init_state_program(params, lr, hyper, *, optimizer: str):
     return jax.vmap(OPTIMIZERS[optimizer].build(lr, hyper).init)(params)
 
 
-@functools.partial(jax.jit, static_argnames=("optimizer", "activation"))
-def _train_chunk(carry, idx, stop, lr, hyper, scales, shifts, data, *, optimizer: str, activation: str):
+def _train_chunk_program(
+    carry, idx, stop, lr, hyper, scales, shifts, data, *, optimizer: str, activation: str
+):
     """Up to :data:`CHUNK` epochs of all lanes.
 
     Args:
@@ -239,6 +240,11 @@ def _train_chunk(carry, idx, stop, lr, hyper, scales, shifts, data, *, optimizer
         return carry, (*lane_metrics(carry[0], scales, shifts, data), *_compare(carry[0]))
 
     return jax.lax.scan(epoch, carry, (idx, jnp.arange(CHUNK, dtype=jnp.int32)))
+
+
+# one program per optimizer, activation and shapes (data set, width, batch size); least recently used freed
+_init_state = Programs(_init_state_program, static=("optimizer",), maxsize=12, name="training_init")
+_train_chunk = Programs(_train_chunk_program, static=("optimizer", "activation"), maxsize=12, name="training")
 
 
 def _check(optimizer: str, hidden: Sequence[int], activation: str, epochs: int, batch_size: int | None, seed):
@@ -377,14 +383,16 @@ class DecisionGrid(NamedTuple):
     probs: np.ndarray
 
 
-@functools.partial(jax.jit, static_argnames=("resolution", "activation"))
-def _grid(params, bounds, *, resolution: int, activation: str):
+def _grid_program(params, bounds, *, resolution: int, activation: str):
     x = jnp.linspace(bounds[0, 0], bounds[0, 1], resolution)
     y = jnp.linspace(bounds[1, 0], bounds[1, 1], resolution)
     xx, yy = jnp.meshgrid(x, y)
     points = jnp.stack([xx.ravel(), yy.ravel()], axis=1)
     probs = jax.nn.softmax(mlp(params, points, activation), axis=-1)
     return x, y, probs.reshape(resolution, resolution, -1)
+
+
+_grid = Programs(_grid_program, static=("resolution", "activation"), maxsize=12, name="decision_grid")
 
 
 def decision_grid(

@@ -4,7 +4,7 @@
 ``update`` needs ``value=``, ``grad=`` and ``value_fn=``). :func:`run_preset` is
 the app's hot path: problem, optimizer preset and monotone map are looked up
 by name (static), every continuous setting is a traced ``float32``, so moving
-a slider never recompiles. Both share :func:`_scan`, so they give the same numbers
+a slider never recompiles. Both share :func:`scan_updates`, so they give the same numbers
 for the same float32 hyper-parameters: bit for bit on most problems, within a few
 ulps where XLA regroups constant factors differently (a traced ``scale=1``).
 
@@ -17,7 +17,6 @@ ulps where XLA regroups constant factors differently (a traced ``scale=1``).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
@@ -28,6 +27,7 @@ import optax
 
 from lossviz.optimizers import OPTIMIZERS
 from lossviz.problems import PROBLEMS
+from lossviz.programs import Programs
 from lossviz.transforms import transform
 
 Loss = Callable[[jax.Array], jax.Array]
@@ -72,7 +72,7 @@ def first_nonfinite(params: np.ndarray, *values: np.ndarray) -> int | None:
     return int(bad[0]) if bad.size else None
 
 
-def _scan(loss: Loss, optimizer: optax.GradientTransformation, start: jax.Array, steps: int):
+def scan_updates(loss: Loss, optimizer: optax.GradientTransformation, start: jax.Array, steps: int):
     """``steps`` updates of ``optimizer`` on ``loss``; returns params (T+1, 2), values (T+1,)."""
     optimizer = optax.with_extra_args_support(optimizer)
     params0 = jnp.asarray(start, dtype=jnp.float32)
@@ -90,7 +90,12 @@ def _scan(loss: Loss, optimizer: optax.GradientTransformation, start: jax.Array,
     return params, values
 
 
-_scan_jit = jax.jit(_scan, static_argnums=(0, 1, 3))
+def _scan_program(start: jax.Array, *, loss: Loss, optimizer: optax.GradientTransformation, steps: int):
+    return scan_updates(loss, optimizer, start, steps)
+
+
+# keyed on the loss and optimizer objects themselves: a caller's new closure is a new program
+_SCANS = Programs(_scan_program, static=("loss", "optimizer", "steps"), maxsize=16, name="trajectory")
 
 
 def trajectory(
@@ -114,7 +119,7 @@ def trajectory(
     if steps < 0:
         raise ValueError(f"steps must be >= 0, got {steps}")
     start_arr = np.asarray(start, dtype=np.float32).reshape(2)
-    params, values = _scan_jit(loss, optimizer, start_arr, int(steps))
+    params, values = _SCANS(start_arr, loss=loss, optimizer=optimizer, steps=int(steps))
     params, values = np.asarray(params), np.asarray(values)
     return Trajectory(params, values, first_nonfinite(params, values))
 
@@ -132,19 +137,22 @@ def compiled_steps(steps: int) -> int:
     return max(STEPS_BUCKET, -(-int(steps) // STEPS_BUCKET) * STEPS_BUCKET)
 
 
-@functools.partial(jax.jit, static_argnames=("problem", "optimizer", "g", "steps"))
 def _run_preset(
-    problem: str, optimizer: str, g: str, steps: int, lr, hyper, scale, shift, start, temperature
+    lr, hyper, scale, shift, start, temperature, *, problem: str, optimizer: str, g: str, steps: int
 ):
     base = PROBLEMS[problem].at_temperature(temperature)
     objective = transform(base, scale=scale, g=g, shift=shift)
-    params, values = _scan(objective, OPTIMIZERS[optimizer].build(lr, hyper), start, steps)
+    params, values = scan_updates(objective, OPTIMIZERS[optimizer].build(lr, hyper), start, steps)
     return params, values, jax.vmap(base)(params)
 
 
+# (problem, optimizer, g, steps bucket) -> a program; the least recently used is freed past the bound
+RUNS = Programs(_run_preset, static=("problem", "optimizer", "g", "steps"), maxsize=48, name="run_preset")
+
+
 def compiled_run_count() -> int:
-    """How many programs :func:`run_preset` has compiled (and JAX still holds)."""
-    return _run_preset._cache_size()
+    """How many programs :func:`run_preset` holds compiled (at most ``RUNS.maxsize``)."""
+    return RUNS.live()
 
 
 def f32(x: float | Sequence[float]) -> np.ndarray:
@@ -179,17 +187,17 @@ def run_preset(
     p = PROBLEMS[problem]
     start = p.start if start is None else start
     temperature = (p.temperature or 1.0) if temperature is None else temperature
-    params, objective, loss = _run_preset(
-        problem,
-        optimizer,
-        g,
-        compiled_steps(steps),
+    params, objective, loss = RUNS(
         f32(lr),
         f32(hyper),
         f32(scale),
         f32(shift),
         f32(start),
         f32(temperature),
+        problem=problem,
+        optimizer=optimizer,
+        g=g,
+        steps=compiled_steps(steps),
     )
     rows = int(steps) + 1
     params, objective, loss = np.asarray(params[:rows]), np.asarray(objective[:rows]), np.asarray(loss[:rows])

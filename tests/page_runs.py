@@ -4,8 +4,8 @@ from streamlit.testing.v1 import AppTest
 
 
 def run_page(module: str, **query: str) -> AppTest:
-    """Runs ``lossviz.ui.<module>.main()`` as if opened with ``?key=value&...``."""
-    at = AppTest.from_string(f"from lossviz.ui import {module}\n{module}.main()", default_timeout=180)
+    """Runs ``lossviz.ui.pages.<module>.main()`` as if opened with ``?key=value&...``."""
+    at = AppTest.from_string(f"from lossviz.ui.pages import {module}\n{module}.main()", default_timeout=180)
     for key, value in query.items():
         at.query_params[key] = value
     return at.run()

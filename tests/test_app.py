@@ -182,10 +182,12 @@ def test_surrogate_problems_get_a_temperature_control():
 
 
 def test_the_all_optimizers_table_waits_for_the_first_drawing():
-    from lossviz.settings import ExplorerSettings
-    from lossviz.ui import engine
+    from lossviz import trajectories
+    from lossviz.ui import cached as engine
+    from lossviz.ui.settings import ExplorerSettings
 
-    engine._COMPILED.clear()
+    trajectories.RUNS.clear()
+    assert not engine.optimizers_compiled(ExplorerSettings(steps=60))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.query_params["steps"] = "60"
     at.run()

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 
 def _run(**query) -> AppTest:
-    return run_page("nondiff", **query)
+    return run_page("nondifferentiable", **query)
 
 
 def _text(at: AppTest) -> str:

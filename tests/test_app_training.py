@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 
 def _run(**query) -> AppTest:
-    return run_page("training_page", **query)
+    return run_page("training", **query)
 
 
 def _verdicts(at: AppTest) -> str:
@@ -117,16 +117,20 @@ def test_hostile_links_never_raise(query):
 
 
 def test_chart_specs_are_built_once_per_trained_view(monkeypatch):
-    from lossviz import training_charts
-    from lossviz.ui import engine, training_page
+    from lossviz.charts import training as training_charts
+    from lossviz.ui import cached
+    from lossviz.ui.pages import training as training_page
+    from lossviz.ui.settings import TrainingSettings
 
-    view = engine.training_view("moons", None, 8, "sgd", 0.1, 20, 32, -6.2832, 5)
+    s = TrainingSettings(width=8, lr=0.1, epochs=20, batch_size=32, shift=-6.2832, seed=5)
+    view = cached.training_view(s)
+    training_page.SPECS.clear()
     calls = []
     original = training_charts.loss_charts
     monkeypatch.setattr(training_charts, "loss_charts", lambda *a, **k: calls.append(1) or original(*a, **k))
-    first = training_page._specs(view)
-    second = training_page._specs(view)
-    assert first == second and len(calls) <= 1
+    first = training_page._specs(s, view)
+    second = training_page._specs(s, view)
+    assert first == second and len(calls) == 1  # built once, then reused
     second["loss"]["title"] = "edited"  # callers get copies: the cache is not edited
-    assert training_page._specs(view)["loss"].get("title") != "edited"
+    assert training_page._specs(s, view)["loss"].get("title") != "edited"
     assert set(first) == {"loss", "accuracy", "decision"}

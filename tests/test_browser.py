@@ -22,8 +22,13 @@ ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 CHART = "[data-testid='stVegaLiteChart']"
 
@@ -43,9 +48,23 @@ def server(tmp_path_factory):
     log = open(log_path, "wb")  # a file, not a pipe: a full pipe would block the server
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -92,9 +111,7 @@ def _shot(page, name: str) -> None:
 
 def _wait_for_charts(page, count: int = 1) -> None:
     page.wait_for_selector(f"{CHART} canvas, {CHART} svg", timeout=120_000)
-    page.wait_for_function(
-        f"document.querySelectorAll(\"{CHART}\").length >= {count}", timeout=120_000
-    )
+    page.wait_for_function(f'document.querySelectorAll("{CHART}").length >= {count}', timeout=120_000)
 
 
 def _query(page) -> dict[str, list[str]]:
@@ -130,7 +147,9 @@ def test_clicking_a_landscape_moves_the_start_and_the_link(server, page):
     assert box and box["width"] > 200
     # Inside the left panel's plot area: a third of the way across the chart, near the top.
     page.mouse.click(box["x"] + box["width"] * 0.22, box["y"] + box["height"] * 0.2)
-    page.wait_for_function("location.search.includes('x0=') && location.search.includes('y0=')", timeout=60_000)
+    page.wait_for_function(
+        "location.search.includes('x0=') && location.search.includes('y0=')", timeout=60_000
+    )
     query = _query(page)
     x0, y0 = float(query["x0"][0]), float(query["y0"][0])
     assert (x0, y0) != (-1.0, 2.0)  # not the default start any more
@@ -164,7 +183,9 @@ def test_the_non_differentiable_page_from_a_link(server, page):
     chart.scroll_into_view_if_needed()
     box = chart.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.6)
-    page.wait_for_function("location.search.includes('x0=') && location.search.includes('y0=')", timeout=60_000)
+    page.wait_for_function(
+        "location.search.includes('x0=') && location.search.includes('y0=')", timeout=60_000
+    )
     assert _query(page)["T"] == ["0.1"]
     _shot(page, "nondiff_after_click")
 

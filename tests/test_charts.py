@@ -16,8 +16,9 @@ from altair.utils.schemapi import validate_jsonschema
 from altair.vegalite.v6.schema.core import load_schema
 from PIL import Image
 
-from lossviz import charts
-from lossviz.charts import Panel, PathData
+from lossviz.charts import explorer as explorer_charts
+from lossviz.charts import landscape, raster, style
+from lossviz.charts.landscape import Panel, PathData
 
 BOUNDS = ((-2.0, 2.0), (-1.0, 3.0))
 W1 = np.linspace(-2.0, 2.0, 200)
@@ -93,7 +94,7 @@ def make_panel(values=None, grad=None, paths=None, **kw) -> Panel:
 
 
 def png_pixels(values) -> np.ndarray:
-    url = charts.png_data_url(charts.colour_positions(values)[::-1])
+    url = raster.png_data_url(raster.colour_positions(values)[::-1])
     png = base64.b64decode(url.removeprefix("data:image/png;base64,"))
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
 
@@ -102,7 +103,7 @@ def png_pixels(values) -> np.ndarray:
 
 
 def test_colour_positions_are_mean_ranks_and_skip_non_finite():
-    t = charts.colour_positions(np.array([[3.0, 1.0, np.nan], [1.0, np.inf, 10.0]]))
+    t = raster.colour_positions(np.array([[3.0, 1.0, np.nan], [1.0, np.inf, 10.0]]))
     np.testing.assert_allclose(t, [[2 / 3, 1 / 6, np.nan], [1 / 6, np.nan, 1.0]])
 
 
@@ -114,13 +115,17 @@ def test_colour_positions_are_mean_ranks_and_skip_non_finite():
 def test_picture_is_invariant_under_increasing_maps(transform):
     v = make_panel().values  # Rosenbrock: values >= 0, five orders of magnitude
     np.testing.assert_array_equal(png_pixels(transform(v)), png_pixels(v))
-    np.testing.assert_array_equal(charts.render_rgba(transform(v)), charts.render_rgba(v))
 
 
 def test_negation_reverses_the_colour_positions():
     v = make_panel().values
-    np.testing.assert_allclose(charts.colour_positions(-v), 1 - charts.colour_positions(v), atol=1e-12)
-    assert not np.array_equal(charts.render_rgba(-v), charts.render_rgba(v))
+    np.testing.assert_allclose(raster.colour_positions(-v), 1 - raster.colour_positions(v), atol=1e-12)
+    assert not np.array_equal(png_pixels(-v), png_pixels(v))
+
+
+# viridis' ends, as published with matplotlib (#440154 and #fde725): known independently of lossviz
+VIRIDIS_DARKEST = (68, 1, 84, 255)
+VIRIDIS_BRIGHTEST = (253, 231, 37, 255)
 
 
 def test_png_is_the_grid_flipped_so_w2_grows_upward_and_non_finite_is_transparent():
@@ -128,11 +133,13 @@ def test_png_is_the_grid_flipped_so_w2_grows_upward_and_non_finite_is_transparen
     v[0, 0] = np.nan
     rgba = png_pixels(v)
     assert rgba.shape == (4, 3, 4)
-    np.testing.assert_array_equal(rgba, charts.render_rgba(v))
     assert rgba[-1, 0, 3] == 0 and rgba[:-1, :, 3].min() == 255  # the NaN (lowest w2) is the bottom row
-    palette = charts._palette()
-    np.testing.assert_array_equal(rgba[0, 2], palette[-1])  # largest value (largest w2) on top, brightest
-    np.testing.assert_array_equal(rgba[-1, 1], palette[1])  # smallest finite value, darkest
+    assert tuple(rgba[0, 2]) == VIRIDIS_BRIGHTEST  # largest value (largest w2) on top, brightest
+    assert tuple(rgba[-1, 1]) == VIRIDIS_DARKEST  # smallest finite value, darkest
+    # in between, brightness grows with the value: the rank order is the colour order
+    luma = rgba[..., :3].astype(float) @ [0.299, 0.587, 0.114]
+    order = np.argsort(np.nan_to_num(v[::-1], nan=-1).ravel())
+    assert (np.diff(luma.ravel()[order][1:]) > 0).all()
 
 
 @pytest.mark.parametrize(
@@ -140,12 +147,12 @@ def test_png_is_the_grid_flipped_so_w2_grows_upward_and_non_finite_is_transparen
     [(2509.3, "2509"), (-2.5e-5, "−2.5e−5"), (0.0, "0"), (-36.08, "−36.1"), (1.8e5, "1.8e5")],
 )
 def test_format_value(value, label):
-    assert charts.format_value(value) == label
+    assert style.format_value(value) == label
 
 
 def test_colour_bar_labels_are_quantiles_and_negative_values_read_fine():
-    assert charts.colour_bar_labels(-np.arange(101.0)) == ["−100", "−75", "−50", "−25", "0"]
-    assert charts.colour_bar_labels(np.full(3, np.nan)) == ["n/a"] * 5
+    assert landscape.colour_bar_labels(-np.arange(101.0)) == ["−100", "−75", "−50", "−25", "0"]
+    assert landscape.colour_bar_labels(np.full(3, np.nan)) == ["n/a"] * 5
 
 
 # --- geometry ------------------------------------------------------------------------------
@@ -155,13 +162,13 @@ def test_colour_bar_labels_are_quantiles_and_negative_values_read_fine():
     ("dx", "dy", "angle"), [(1.0, 0.0, 90.0), (0.0, 1.0, 0.0), (-1.0, 0.0, 270.0), (0.0, -1.0, 180.0)]
 )
 def test_wedge_angles_point_up_at_zero_and_turn_clockwise(dx, dy, angle):
-    got = charts.wedge_angles(np.array([dx]), np.array([dy]), 300, 300, ((0, 1), (0, 1)))
+    got = landscape.wedge_angles(np.array([dx]), np.array([dy]), 300, 300, ((0, 1), (0, 1)))
     np.testing.assert_allclose(got, [angle], atol=1e-9)
 
 
 def test_wedge_angles_use_pixel_aspect():
     # one data unit is 400 px across but only 100 px up: a data diagonal is flatter than 45°
-    got = charts.wedge_angles(np.array([1.0]), np.array([1.0]), 400, 100, ((0, 1), (0, 1)))
+    got = landscape.wedge_angles(np.array([1.0]), np.array([1.0]), 400, 100, ((0, 1), (0, 1)))
     np.testing.assert_allclose(got, [90 - np.degrees(np.arctan2(100, 400))])
 
 
@@ -170,11 +177,11 @@ def test_gradient_arrows_drop_zero_and_non_finite_gradients_and_normalise_magnit
     grad[..., 0] = np.logspace(-3, 3, 25)[None, :]
     grad[0, 0] = 0.0
     grad[1, 1] = np.nan
-    arrows = charts.gradient_arrows(make_panel(grad=grad), 380, 320)
+    arrows = landscape.gradient_arrows(make_panel(grad=grad), 380, 320)
     assert len(arrows["m"]) == 25 * 25 - 2
     assert arrows["m"].min() == 0 and arrows["m"].max() == 1
     np.testing.assert_allclose(arrows["angle"], 270.0)  # -∇ points left
-    scaled = charts.gradient_arrows(make_panel(grad=7 * grad), 380, 320)
+    scaled = landscape.gradient_arrows(make_panel(grad=7 * grad), 380, 320)
     np.testing.assert_allclose(scaled["m"], arrows["m"])  # a·L draws the same arrows
 
 
@@ -182,10 +189,10 @@ def test_contours_at_quantiles_are_identical_for_shifted_and_negated_values():
     v = make_panel().values
 
     def lines(values):
-        return charts.contour_lines(W1, W2, charts.colour_positions(values), BOUNDS, (380, 320))
+        return landscape.contour_lines(W1, W2, raster.colour_positions(values), BOUNDS, (380, 320))
 
     base = lines(v)
-    assert 10 <= len(base) and sum(map(len, base)) < charts._CONTOUR_MAX_POINTS
+    assert 10 <= len(base) and sum(map(len, base)) < landscape._CONTOUR_MAX_POINTS
     for other in (lines(v + 12.5), lines(3 * v), lines(np.log1p(v))):
         assert len(other) == len(base)
         for a, b in zip(base, other, strict=True):
@@ -199,21 +206,21 @@ def test_contours_at_quantiles_are_identical_for_shifted_and_negated_values():
 def test_contours_of_a_wiggly_landscape_stay_within_budget():
     x, y = np.meshgrid(np.linspace(-5, 5, 200), np.linspace(-5, 5, 200))
     rastrigin = 20 + x**2 + y**2 - 10 * np.cos(2 * np.pi * x) - 10 * np.cos(2 * np.pi * y)
-    t = charts.colour_positions(rastrigin)
-    lines = charts.contour_lines(x[0], y[:, 0], t, ((-5, 5), (-5, 5)), (380, 320))
-    assert 0 < sum(map(len, lines)) <= charts._CONTOUR_MAX_POINTS + len(lines)
+    t = raster.colour_positions(rastrigin)
+    lines = landscape.contour_lines(x[0], y[:, 0], t, ((-5, 5), (-5, 5)), (380, 320))
+    assert 0 < sum(map(len, lines)) <= landscape._CONTOUR_MAX_POINTS + len(lines)
 
 
 def test_finite_prefix_stops_at_the_first_non_finite_row():
     params = np.array([[0.0, 0.0], [1.0, 1.0], [np.nan, 2.0], [3.0, 3.0]])
-    np.testing.assert_array_equal(charts.finite_prefix(params), params[:2])
+    np.testing.assert_array_equal(landscape.finite_prefix(params), params[:2])
 
 
 # --- landscape pair ------------------------------------------------------------------------
 
 
 def test_pair_is_a_plain_vega_lite_dict_whose_data_sets_are_all_used():
-    d = spec(charts.landscape_pair(make_panel(), make_panel(values=-make_panel().values, title="−L")))
+    d = spec(landscape.landscape_pair(make_panel(), make_panel(values=-make_panel().values, title="−L")))
     assert type(d) is dict and set(d) == {"$schema", "hconcat", "spacing", "params", "datasets"}
     used = {n["data"]["name"] for n in walk(d) if "name" in n.get("data", {})}
     assert used == set(d["datasets"])
@@ -227,7 +234,7 @@ def test_pair_is_a_plain_vega_lite_dict_whose_data_sets_are_all_used():
 
 def test_pair_is_what_altair_makes_of_it():
     """Altair reads the dict as a chart and writes back the same spec (plus its default theme)."""
-    d = spec(charts.landscape_pair(make_panel(), make_panel(values=np.log1p(make_panel().values))))
+    d = spec(landscape.landscape_pair(make_panel(), make_panel(values=np.log1p(make_panel().values))))
     again = alt.HConcatChart.from_dict(copy.deepcopy(d)).to_dict()
     again.pop("config")
     assert again == d
@@ -235,31 +242,31 @@ def test_pair_is_what_altair_makes_of_it():
 
 def test_memoised_parts_equal_fresh_ones_and_are_not_shared():
     left, right = make_panel(), make_panel(title="−L", values=-make_panel().values, current=())
-    charts._memo.clear()
-    cold = charts.landscape_pair(left, right)
-    warm = charts.landscape_pair(left, right)
-    assert json.dumps(warm) == json.dumps(cold) and len(charts._memo) == 3  # arrows shared
+    landscape.MEMO.clear()
+    cold = landscape.landscape_pair(left, right)
+    warm = landscape.landscape_pair(left, right)
+    assert json.dumps(warm) == json.dumps(cold) and len(landscape.MEMO) == 3  # arrows shared
     for records in warm["datasets"].values():  # a caller scribbling on a spec...
         for r in records:
             r.clear()
-    assert charts.landscape_pair(left, right) == cold  # ...does not reach the next one
-    narrow = charts.landscape_pair(left, right, width=200)  # other pixels: other contours and arrows
-    charts._memo.clear()
-    assert narrow == charts.landscape_pair(left, right, width=200) != cold
-    for k in range(charts._MEMO_SIZE + 5):
-        charts.landscape_pair(left, make_panel(values=make_panel().values + k))
-    assert len(charts._memo) == charts._MEMO_SIZE
+    assert landscape.landscape_pair(left, right) == cold  # ...does not reach the next one
+    narrow = landscape.landscape_pair(left, right, width=200)  # other pixels: other contours and arrows
+    landscape.MEMO.clear()
+    assert narrow == landscape.landscape_pair(left, right, width=200) != cold
+    for k in range(landscape.MEMO.maxsize + 5):
+        landscape.landscape_pair(left, make_panel(values=make_panel().values + k))
+    assert len(landscape.MEMO) == landscape.MEMO.maxsize
 
 
 def test_default_pair_payload_is_under_budget():
-    chart = charts.landscape_pair(make_panel(), make_panel(values=-make_panel().values, title="−L"))
+    chart = landscape.landscape_pair(make_panel(), make_panel(values=-make_panel().values, title="−L"))
     size = len(json.dumps(spec(chart)))
     assert size < 300_000, f"{size / 1024:.0f} KB"
 
 
 def test_selection_is_defined_once_and_bound_to_both_click_grids():
-    d = spec(charts.landscape_pair(make_panel(), make_panel(title="L′")))
-    assert [p["name"] for p in d["params"]] == [charts.START_SELECTION]
+    d = spec(landscape.landscape_pair(make_panel(), make_panel(title="L′")))
+    assert [p["name"] for p in d["params"]] == [landscape.START_SELECTION]
     param = d["params"][0]
     assert param["select"] == {"type": "point", "fields": ["w1", "w2"], "nearest": True, "on": "click"}
     grids = [layer for pair in d["hconcat"] for layer in pair["hconcat"][0]["layer"] if "name" in layer]
@@ -283,7 +290,7 @@ def grid_values(expr: str, count: int) -> list[float]:
 
 
 def test_click_grid_is_n_by_n_rounded_points_over_the_bounds():
-    d = spec(charts.landscape_pair(make_panel(), make_panel(), click_grid=41))
+    d = spec(landscape.landscape_pair(make_panel(), make_panel(), click_grid=41))
     grid = next(layer for layer in d["hconcat"][0]["hconcat"][0]["layer"] if "name" in layer)
     assert grid["data"] == {"sequence": {"start": 0, "stop": 41 * 41, "as": "i"}}
     exprs = {t["as"]: t["calculate"] for t in grid["transform"]}
@@ -294,16 +301,16 @@ def test_click_grid_is_n_by_n_rounded_points_over_the_bounds():
 
 
 def test_axes_are_fixed_to_the_bounds_and_titled():
-    d = spec(charts.landscape_pair(make_panel(), make_panel()))
+    d = spec(landscape.landscape_pair(make_panel(), make_panel()))
     x = d["hconcat"][0]["hconcat"][0]["encoding"]["x"]
     assert x["title"] == "x" and x["scale"] == {"domain": [-2.0, 2.0], "nice": False, "zero": False}
 
 
 def test_identical_panels_share_their_data():
-    same = charts.landscape_pair(
+    same = landscape.landscape_pair(
         make_panel(), make_panel(title="L − 2π", values=make_panel().values - 2 * np.pi)
     )
-    different = charts.landscape_pair(make_panel(), make_panel(title="−L", values=-make_panel().values))
+    different = landscape.landscape_pair(make_panel(), make_panel(title="−L", values=-make_panel().values))
     assert len(spec(same)["datasets"]) < len(spec(different)["datasets"])
 
 
@@ -332,26 +339,26 @@ HOSTILE = {
 
 @pytest.mark.parametrize("case", HOSTILE)
 def test_pair_validates_with_hostile_data(case):
-    d = spec(charts.landscape_pair(make_panel(), make_panel(**HOSTILE[case])))
+    d = spec(landscape.landscape_pair(make_panel(), make_panel(**HOSTILE[case])))
     assert len(d["hconcat"]) == 2
 
 
 def test_all_nan_panel_has_transparent_image_and_no_lines_or_arrows():
     panel = make_panel(**HOSTILE["all_nan"])
-    t = charts.colour_positions(panel.values)
-    assert (charts.render_rgba(panel.values)[..., 3] == 0).all()
-    assert charts.contour_lines(W1, W2, t, BOUNDS, (380, 320)) == []
-    assert len(charts.gradient_arrows(panel, 380, 320)["w1"]) == 0
+    t = raster.colour_positions(panel.values)
+    assert (png_pixels(panel.values)[..., 3] == 0).all()
+    assert landscape.contour_lines(W1, W2, t, BOUNDS, (380, 320)) == []
+    assert len(landscape.gradient_arrows(panel, 380, 320)["w1"]) == 0
 
 
 def test_path_styles_give_colour_and_dash_by_name():
-    d = spec(charts.landscape_pair(make_panel(), make_panel()))
+    d = spec(landscape.landscape_pair(make_panel(), make_panel()))
     line = [
         n for n in walk(d) if n.get("mark", {}).get("type") == "line" and "color" in n.get("encoding", {})
     ][0]
     colour, dash = line["encoding"]["color"], line["encoding"]["strokeDash"]
     assert colour["scale"]["domain"] == dash["scale"]["domain"] == ["original run", "transformed run"]
-    assert colour["scale"]["range"] == [charts.STYLE_COLOURS["original"], charts.STYLE_COLOURS["transformed"]]
+    assert colour["scale"]["range"] == [style.STYLE_COLOURS["original"], style.STYLE_COLOURS["transformed"]]
     assert dash["scale"]["range"][0] == [1, 0] and dash["scale"]["range"][1] != [1, 0]
 
 
@@ -359,7 +366,7 @@ def test_path_styles_give_colour_and_dash_by_name():
 
 
 def test_loss_path_frame_is_tidy():
-    frame = charts.loss_path_frame(
+    frame = explorer_charts.loss_path_frame(
         {"original run": (np.arange(3.0), np.arange(3.0) - 1), "transformed run": (np.ones(2), -np.ones(2))}
     )
     assert list(frame.columns) == ["step", "run", "quantity", "value"]
@@ -371,10 +378,10 @@ def test_loss_path_frame_is_tidy():
 @pytest.mark.parametrize("current_step", [None, 5])
 def test_loss_path_chart_drops_non_finite_values(log_y, current_step):
     losses = np.array([1.0, -3.0, 1e8, np.inf, np.nan])
-    frame = charts.loss_path_frame(
+    frame = explorer_charts.loss_path_frame(
         {"original run": (losses, losses - 2), "transformed run": (-losses, losses)}
     )
-    d = spec(charts.loss_path_chart(frame, current_step=current_step, log_y=log_y))
+    d = spec(explorer_charts.loss_path_chart(frame, current_step=current_step, log_y=log_y))
     (curves,) = [v for v in d["datasets"].values() if v and "value" in v[0]]
     assert len(curves) == 4  # one packed record per (run, quantity)
     values = [float(x) for curve in curves for x in curve["value"].split(",")]
@@ -384,11 +391,11 @@ def test_loss_path_chart_drops_non_finite_values(log_y, current_step):
 
 
 def test_loss_path_chart_of_an_empty_frame_validates():
-    spec(charts.loss_path_chart(charts.loss_path_frame({}), current_step=0, log_y=True))
+    spec(explorer_charts.loss_path_chart(explorer_charts.loss_path_frame({}), current_step=0, log_y=True))
 
 
 def test_symlog_ticks_cover_both_signs():
-    assert charts._symlog_ticks(-1e8, 1e8) == [-1e8, -1e6, -1e4, -1e2, 0, 1e2, 1e4, 1e6, 1e8]
+    assert style.symlog_ticks_between(-1e8, 1e8) == [-1e8, -1e6, -1e4, -1e2, 0, 1e2, 1e4, 1e6, 1e8]
 
 
 def test_optimizer_deviation_chart_shows_zero_and_diverged_runs():
@@ -399,7 +406,7 @@ def test_optimizer_deviation_chart_shows_zero_and_diverged_runs():
             "verdict": ["identical", "close", "different", "diverged", "diverged"],
         }
     )
-    d = spec(charts.optimizer_deviation_chart(frame))
+    d = spec(explorer_charts.optimizer_deviation_chart(frame))
     (rows,) = d["datasets"].values()
     assert [r["shown"] for r in rows] == ["0 (bit-identical)", "1e-07", "0.3", "diverged", "diverged"]
     bars = [r["bar"] for r in rows]
@@ -409,4 +416,4 @@ def test_optimizer_deviation_chart_shows_zero_and_diverged_runs():
 
 def test_optimizer_deviation_chart_of_an_empty_frame_validates():
     empty = pd.DataFrame({"optimizer": [], "max_dtheta": [], "verdict": []})
-    assert spec(charts.optimizer_deviation_chart(empty))["layer"][0]["mark"]["type"] == "bar"
+    assert spec(explorer_charts.optimizer_deviation_chart(empty))["layer"][0]["mark"]["type"] == "bar"

@@ -270,8 +270,8 @@ def test_saddle_is_unbounded_below():
 
 
 def test_suggested_learning_rates_make_sgd_progress():
-    from lossviz.settings import LR_CHOICES
     from lossviz.trajectories import run_preset
+    from lossviz.ui.settings import LR_CHOICES
 
     for name, p in PROBLEMS.items():
         assert p.lr in LR_CHOICES, name

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lossviz import settings
 from lossviz.optimizers import OPTIMIZERS
 from lossviz.problems import PROBLEMS
-from lossviz.settings import ExplorerSettings, validate
+from lossviz.ui import settings
+from lossviz.ui.settings import ExplorerSettings, validate
 
 
 def test_defaults_without_input():

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lossviz import settings
 from lossviz.datasets import DATASETS
 from lossviz.optimizers import OPTIMIZERS
-from lossviz.settings import TrainingSettings, validate_training
+from lossviz.ui import settings
+from lossviz.ui.settings import TrainingSettings, validate_training
 
 
 def test_defaults():

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from lossviz import training_charts as tc
+from lossviz.charts import training as tc
 
 EPOCHS = 12
 

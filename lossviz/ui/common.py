@@ -14,7 +14,8 @@ from typing import Any
 
 import streamlit as st
 
-from lossviz import charts, settings
+from lossviz.charts import landscape
+from lossviz.ui import settings
 
 BIND: Any = "query-params"
 
@@ -74,16 +75,18 @@ def draw(chart: Any, **kwargs: Any) -> None:
     st.vega_lite_chart(spec=chart.to_dict(validate=False), **kwargs)
 
 
-def landscape_pair(left: charts.Panel, right: charts.Panel, key: str, on_click: Callable[[], None]) -> None:
+def landscape_pair(
+    left: landscape.Panel, right: landscape.Panel, key: str, on_click: Callable[[], None]
+) -> None:
     """Two clickable landscape panels; ``on_click`` reads the point with :func:`clicked_point`.
 
     The spec is a plain Vega-Lite dict: an Altair chart's ``to_dict()`` cost ~0.4 s a rerun.
     """
     st.vega_lite_chart(
-        spec=charts.landscape_pair(left, right),
+        spec=landscape.landscape_pair(left, right),
         key=key,
         on_select=on_click,
-        selection_mode=[charts.START_SELECTION],
+        selection_mode=[landscape.START_SELECTION],
         width="content",
     )
 
@@ -96,7 +99,7 @@ def show_notices(notices: dict[str, str]) -> None:
 def clicked_point(chart_key: str) -> tuple[float, float] | None:
     """The ``(w1, w2)`` of the grid point last clicked on a landscape chart, if any."""
     event = st.session_state.get(chart_key) or {}
-    selected = (event.get("selection") or {}).get(charts.START_SELECTION)
+    selected = (event.get("selection") or {}).get(landscape.START_SELECTION)
     if isinstance(selected, list) and selected and "w1" in selected[0] and "w2" in selected[0]:
         return float(selected[0]["w1"]), float(selected[0]["w2"])
     return None

@@ -14,7 +14,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from lossviz.charts import STYLE_COLOURS, STYLE_DASHES
+from lossviz.charts.style import STYLE_COLOURS, STYLE_DASHES
 
 HARD, SOFT = "#7f7f7f", "#e8590c"
 # One colour per way of descending the 0-1 error: the same as on the landscapes.

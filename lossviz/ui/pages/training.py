@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import copy
-import threading
 import time
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
 import streamlit as st
 
-from lossviz import settings, training_charts
+from lossviz.charts import training as training_charts
 from lossviz.datasets import DATASETS
+from lossviz.lru import LRU
 from lossviz.optimizers import OPTIMIZERS
-from lossviz.settings import TrainingSettings
-from lossviz.ui import common, engine
+from lossviz.ui import cached, common, settings
+from lossviz.ui.settings import TrainingSettings
 
 PAGE = "training"
 BIND = common.BIND
@@ -120,7 +119,7 @@ def settings_ui() -> tuple[TrainingSettings, dict[str, str]]:
     return s, common.lasting_notices(PAGE, notices, s)
 
 
-def train(s: TrainingSettings) -> engine.TrainingView:
+def train(s: TrainingSettings) -> cached.TrainingView:
     """The cached runs; a progress bar appears if computing them takes more than a moment."""
     slot = st.empty()
     start = time.perf_counter()
@@ -129,18 +128,7 @@ def train(s: TrainingSettings) -> engine.TrainingView:
         if time.perf_counter() - start > PROGRESS_AFTER and done < total:
             slot.progress(done / total, text=f"Training three networks: epoch {done} of {total}")
 
-    view = engine.training_view(
-        s.dataset,
-        s.noise,
-        s.width,
-        s.optimizer,
-        s.lr,
-        s.epochs,
-        s.batch_size,
-        s.shift,
-        s.seed,
-        _on_progress=on_progress,
-    )
+    view = cached.training_view(s, on_progress)
     slot.empty()
     return view
 
@@ -153,7 +141,7 @@ def _num(x: float) -> str:
     return f"{x:.4g}".replace("-", "−") if np.isfinite(x) else "not finite"
 
 
-def shifted_verdict(s: TrainingSettings, view: engine.TrainingView) -> tuple[bool, str]:
+def shifted_verdict(s: TrainingSettings, view: cached.TrainingView) -> tuple[bool, str]:
     """Whether the shifted run is the original bit for bit, and a sentence saying so with the evidence."""
     o, sh = view.runs["original"], view.runs["shifted"]
     n = len(o.accuracy)
@@ -188,7 +176,7 @@ def shifted_verdict(s: TrainingSettings, view: engine.TrainingView) -> tuple[boo
     )
 
 
-def negated_verdict(s: TrainingSettings, view: engine.TrainingView) -> tuple[str, str]:
+def negated_verdict(s: TrainingSettings, view: cached.TrainingView) -> tuple[str, str]:
     """``(kind, sentence)`` about the negated run; kind is "identical", "ascent" or "other"."""
     o, ng = view.runs["original"], view.runs["negated"]
     chance = 1.0 / view.n_classes
@@ -226,18 +214,18 @@ def negated_verdict(s: TrainingSettings, view: engine.TrainingView) -> tuple[str
     )
 
 
-# Chart specs of the most recent trained views. Altair takes ~0.45 s to build them;
-# a view is immutable and shared through engine.training_view's cache, so a rerun
-# that hits that cache (a widget touched back, a page revisit) reuses its specs.
-_SPECS: OrderedDict[int, tuple[engine.TrainingView, dict[str, dict]]] = OrderedDict()
-_SPECS_LOCK = threading.Lock()
+# Chart specs of the most recent trained views, keyed like the views themselves. Altair
+# takes ~0.45 s to build them; a rerun that trains nothing new (a widget touched back,
+# a page revisit) reuses them.
+SPECS: LRU[TrainingSettings, dict[str, dict]] = LRU(16)
 
 
-def _specs(view: engine.TrainingView) -> dict[str, dict]:
-    with _SPECS_LOCK:
-        hit = _SPECS.get(id(view))
-        if hit is not None and hit[0] is view:  # the entry keeps its view alive: ids are not reused
-            return copy.deepcopy(hit[1])  # Streamlit may edit the spec it is given
+def _specs(s: TrainingSettings, view: cached.TrainingView) -> dict[str, dict]:
+    # Streamlit may edit the spec it is given: hand out copies
+    return copy.deepcopy(SPECS.get(s, lambda: _build_specs(view)))
+
+
+def _build_specs(view: cached.TrainingView) -> dict[str, dict]:
     runs = view.runs
     specs = {
         "loss": training_charts.loss_charts(
@@ -254,15 +242,10 @@ def _specs(view: engine.TrainingView) -> dict[str, dict]:
             view.y_train,
             {k: float(h.accuracy[-1]) for k, h in runs.items()},
         )
-    specs = {name: chart.to_dict(validate=False) for name, chart in specs.items()}
-    with _SPECS_LOCK:
-        _SPECS[id(view)] = (view, specs)
-        while len(_SPECS) > 16:
-            _SPECS.popitem(last=False)
-    return copy.deepcopy(specs)
+    return {name: chart.to_dict(validate=False) for name, chart in specs.items()}
 
 
-def render_curves(view: engine.TrainingView, specs: dict[str, dict]) -> None:
+def render_curves(view: cached.TrainingView, specs: dict[str, dict]) -> None:
     st.subheader("1 · Loss per epoch: what the plot shows, and the real thing")
     st.vega_lite_chart(spec=specs["loss"], width="content")
     st.caption(
@@ -273,7 +256,7 @@ def render_curves(view: engine.TrainingView, specs: dict[str, dict]) -> None:
     st.vega_lite_chart(spec=specs["accuracy"], width="content")
 
 
-def render_boundaries(view: engine.TrainingView, specs: dict[str, dict]) -> None:
+def render_boundaries(view: cached.TrainingView, specs: dict[str, dict]) -> None:
     if "decision" not in specs:
         st.info("This data set has more than two features: no decision map to draw.")
         return
@@ -284,7 +267,7 @@ def render_boundaries(view: engine.TrainingView, specs: dict[str, dict]) -> None
     )
 
 
-def render_verdict(s: TrainingSettings, view: engine.TrainingView) -> None:
+def render_verdict(s: TrainingSettings, view: cached.TrainingView) -> None:
     st.subheader("Verdict")
     o = view.runs["original"]
     if o.diverged_at is not None:
@@ -318,6 +301,6 @@ def main() -> None:
         f"batch {'full' if s.batch_size == 0 else s.batch_size}, seed {s.seed}."
     )
     render_verdict(s, view)
-    specs = _specs(view)
+    specs = _specs(s, view)
     render_curves(view, specs)
     render_boundaries(view, specs)

@@ -11,16 +11,14 @@ the original, the orange shows on both sides of it) and negated (blue).
 
 from __future__ import annotations
 
-import base64
-import io
 from collections.abc import Mapping
 
 import altair as alt
 import numpy as np
 import pandas as pd
-from PIL import Image
 
-from lossviz import charts
+from lossviz.charts.raster import rgb_data_url
+from lossviz.charts.style import format_value, tick_labels
 
 VARIANT_LABELS: dict[str, str] = {
     "original": "original (L)",
@@ -124,7 +122,7 @@ def curve_chart(
     ticks = symlog_ticks(frame["value"].to_numpy(float)) if symlog else []
     # few powers of ten in range (all runs small): Vega-Lite's own ticks read better
     # d3's "~s" writes 100 and 1000 as "0k"/"1k": label each tick the way the colour bars are
-    labels = charts.tick_labels(ticks, map(charts.format_value, ticks))
+    labels = tick_labels(ticks, map(format_value, ticks))
     axis = alt.Axis(values=ticks, labelExpr=labels) if len(ticks) >= 3 else alt.Axis()
     y = alt.Y("value:Q", title=y_title, scale=scale, axis=axis)
     return _lines(frame, title, y, width=width, height=height, legend=legend)
@@ -203,13 +201,6 @@ def class_map_rgb(probs: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(light), 0, 255).astype(np.uint8)[::-1]
 
 
-def png_data_url(rgb: np.ndarray) -> str:
-    """An RGB PNG of pixels ``(H, W, 3)`` uint8 as a ``data:`` URL."""
-    buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(rgb), "RGB").save(buffer, format="PNG", optimize=True)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
 def decision_chart(
     grids: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
     x: np.ndarray,
@@ -252,7 +243,7 @@ def decision_chart(
                     "x1_end": domain_x[1],
                     "x2": domain_y[1],
                     "x2_end": domain_y[0],
-                    "url": png_data_url(class_map_rgb(probs)),
+                    "url": rgb_data_url(class_map_rgb(probs)),
                 }
             ]
         )

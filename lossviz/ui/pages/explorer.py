@@ -16,13 +16,15 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lossviz import charts, settings, verdicts
+from lossviz import verdicts
+from lossviz.charts import explorer as explorer_charts
+from lossviz.charts import landscape
 from lossviz.optimizers import OPTIMIZERS
 from lossviz.problems import PROBLEMS
-from lossviz.settings import ExplorerSettings
 from lossviz.trajectories import Run
 from lossviz.transforms import MONOTONE_MAPS, maps_for
-from lossviz.ui import common, engine
+from lossviz.ui import cached, common, settings
+from lossviz.ui.settings import ExplorerSettings
 
 BIND = common.BIND
 CHART_KEY = "landscape"
@@ -257,11 +259,11 @@ def _transform_label(s: ExplorerSettings) -> str:
     return f"L′ = {a}{inner}{c}"
 
 
-def _panel(title: str, land, field, runs: tuple[Run, Run], s: ExplorerSettings, step: int) -> charts.Panel:
+def _panel(title: str, land, field, runs: tuple[Run, Run], s: ExplorerSettings, step: int) -> landscape.Panel:
     p = PROBLEMS[s.problem]
     names = ("original run", "transformed run")
     paths = tuple(
-        charts.PathData(name, run.params, style)
+        landscape.PathData(name, run.params, style)
         for name, run, style in zip(names, runs, ("original", "transformed"), strict=True)
     )
     current = tuple(
@@ -269,7 +271,7 @@ def _panel(title: str, land, field, runs: tuple[Run, Run], s: ExplorerSettings, 
         for run, style in zip(runs, ("original", "transformed"), strict=True)
         if (run.diverged_at is None or step < run.diverged_at) and np.isfinite(run.params[step]).all()
     )
-    return charts.Panel(
+    return landscape.Panel(
         title=title,
         w1=land.w1,
         w2=land.w2,
@@ -287,7 +289,7 @@ def _panel(title: str, land, field, runs: tuple[Run, Run], s: ExplorerSettings, 
 
 
 def render_landscapes(s: ExplorerSettings, runs: tuple[Run, Run], step: int) -> None:
-    v = engine.landscape_views(s.problem, s.scale, s.g, s.shift, s.temperature)
+    v = cached.landscape_views(s.problem, s.scale, s.g, s.shift, s.temperature)
     left = _panel("L (original loss)", v.original, v.original_field, runs, s, step)
     right = _panel(_transform_label(s), v.transformed, v.transformed_field, runs, s, step)
     common.landscape_pair(left, right, CHART_KEY, _on_click)
@@ -318,13 +320,13 @@ def render_readout(s: ExplorerSettings, runs: tuple[Run, Run], along: np.ndarray
 
 
 def render_loss_chart(runs: tuple[Run, Run], along: np.ndarray, step: int) -> None:
-    frame = charts.loss_path_frame(
+    frame = explorer_charts.loss_path_frame(
         {"original run": (runs[0].loss, along), "transformed run": (runs[1].loss, runs[1].objective)}
     )
     finite = frame["value"][np.isfinite(frame["value"])]
     spread = finite.abs().max() / max(finite.abs().min(), 1e-12) if len(finite) else 1.0
     log_y = st.toggle("symlog y-axis", value=bool(spread > 1e4), key="loss_log_y")
-    common.draw(charts.loss_path_chart(frame, current_step=step, log_y=log_y), width="stretch")
+    common.draw(explorer_charts.loss_path_chart(frame, current_step=step, log_y=log_y), width="stretch")
 
 
 def render_verdict(s: ExplorerSettings, runs: tuple[Run, Run]) -> verdicts.Verdict:
@@ -348,8 +350,8 @@ def render_verdict(s: ExplorerSettings, runs: tuple[Run, Run]) -> verdicts.Verdi
 
 
 def render_all_optimizers(s: ExplorerSettings) -> None:
-    table = engine.all_optimizers(s, _tolerance(s))
-    common.draw(charts.optimizer_deviation_chart(table), width="stretch")
+    table = cached.all_optimizers(s, _tolerance(s))
+    common.draw(explorer_charts.optimizer_deviation_chart(table), width="stretch")
     shown = table.drop(columns=["kind"]).rename(columns={"max_dtheta": "max |Δθ|"})
     st.dataframe(shown, hide_index=True, width="stretch")
     st.caption(
@@ -376,7 +378,7 @@ def _deferred_all_optimizers(s: ExplorerSettings) -> None:
         st.info("Comparing all optimizers: compiling them once, a few seconds…", icon="⏳")
         return
     st.session_state[_ARMED] = False
-    engine.all_optimizers(s, _tolerance(s))
+    cached.all_optimizers(s, _tolerance(s))
     st.rerun()
 
 
@@ -437,9 +439,7 @@ def main() -> None:
         "the runs on L and on L′, from the same start, with the same optimizer."
     )
     common.show_notices(notices)
-    runs_and_along = engine.run_pair(
-        s.problem, s.optimizer, s.lr, s.hyper, s.steps, s.start, s.scale, s.g, s.shift, s.temperature
-    )
+    runs_and_along = cached.run_pair(cached.computed(s))
     runs, along = runs_and_along[:2], runs_and_along[2]
     render_verdict(s, runs)
     step = playback_ui(s)
@@ -447,7 +447,7 @@ def main() -> None:
     render_readout(s, runs, along, step)
     render_loss_chart(runs, along, step)
     st.subheader("All optimizers: who keeps the path?")
-    if engine.optimizers_compiled(s):
+    if cached.optimizers_compiled(s):
         render_all_optimizers(s)
     else:
         _deferred_all_optimizers(s)

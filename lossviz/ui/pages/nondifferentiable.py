@@ -8,10 +8,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lossviz import charts, nondifferentiable, settings, surrogate_charts
+from lossviz import nondifferentiable
+from lossviz.charts import landscape
+from lossviz.charts import nondifferentiable as nondiff_charts
 from lossviz.problems import PROBLEMS
-from lossviz.settings import NondiffSettings
-from lossviz.ui import common, engine
+from lossviz.ui import cached, common, settings
+from lossviz.ui.settings import NondiffSettings
 
 PAGE = "nondiff"
 BIND = common.BIND
@@ -87,7 +89,7 @@ def settings_ui() -> tuple[NondiffSettings, dict[str, str]]:
 def render_functions(s: NondiffSettings) -> None:
     st.subheader("1 · Hard functions and their soft versions")
     curves = nondifferentiable.step_curves(s.temperature)
-    st.altair_chart(surrogate_charts.step_chart(curves, s.temperature), width="content")
+    st.altair_chart(nondiff_charts.step_chart(curves, s.temperature), width="content")
     peak = float(curves["d_soft_step"].max())
     st.markdown(
         f"The step's gradient is **0 everywhere** (and undefined at 0): nothing flows back through it. "
@@ -96,7 +98,7 @@ def render_functions(s: NondiffSettings) -> None:
     )
     result = nondifferentiable.argmax_vs_softmax(s.logits, s.temperature)
     c1, c2 = st.columns([3, 2])
-    c1.altair_chart(surrogate_charts.argmax_chart(s.logits, result, s.temperature), width="content")
+    c1.altair_chart(nondiff_charts.argmax_chart(s.logits, result, s.temperature), width="content")
     c2.markdown(
         "**Softmax is a soft argmax.** Argmax jumps from one class to another as the logits move, so its "
         "gradient is zero wherever it is defined. Softmax gives nearly the same answer (most weight on the "
@@ -105,13 +107,14 @@ def render_functions(s: NondiffSettings) -> None:
     )
 
 
-def _panel(problem: str, title: str, runs: dict, s: NondiffSettings) -> charts.Panel:
+def _panel(problem: str, title: str, runs: dict, s: NondiffSettings) -> landscape.Panel:
     p = PROBLEMS[problem]
-    view = engine.landscape_views(problem, 1.0, "identity", 0.0, s.temperature)
+    view = cached.landscape_views(problem, 1.0, "identity", 0.0, s.temperature)
     paths = tuple(
-        charts.PathData(nondifferentiable.METHODS[name].label, run.params, name) for name, run in runs.items()
+        landscape.PathData(nondifferentiable.METHODS[name].label, run.params, name)
+        for name, run in runs.items()
     )
-    return charts.Panel(
+    return landscape.Panel(
         title=title,
         w1=view.original.w1,
         w2=view.original.w2,
@@ -144,7 +147,7 @@ def render_classifier(s: NondiffSettings, runs: dict) -> None:
     )
     labels = {name: m.label for name, m in nondifferentiable.METHODS.items()}
     st.altair_chart(
-        surrogate_charts.zero_one_path_chart({k: r.zero_one for k, r in runs.items()}, labels),
+        nondiff_charts.zero_one_path_chart({k: r.zero_one for k, r in runs.items()}, labels),
         width="content",
     )
 
@@ -201,7 +204,7 @@ def main() -> None:
         "(a sigmoid for a step, a softmax for an argmax) and its real gradient."
     )
     common.show_notices(notices)
-    runs = engine.descents(s.start, s.lr, s.steps, s.temperature)
+    runs = cached.descents(s.start, s.lr, s.steps, s.temperature)
     render_functions(s)
     render_classifier(s, runs)
     render_verdict(s, runs)

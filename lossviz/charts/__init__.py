@@ -1,0 +1,12 @@
+"""Chart builders: plain numpy/pandas data in, Vega-Lite dicts or Altair charts out.
+
+No JAX and no Streamlit here (a test imports this package in a fresh interpreter
+and checks). One module per concern:
+
+- :mod:`~lossviz.charts.style`: colours by meaning, number and tick formatting;
+- :mod:`~lossviz.charts.raster`: rank colouring and the PNG encoder;
+- :mod:`~lossviz.charts.packed`: packed numeric columns and named data sets;
+- :mod:`~lossviz.charts.landscape`: the landscape pair (a plain Vega-Lite dict);
+- :mod:`~lossviz.charts.explorer`, :mod:`~lossviz.charts.training`,
+  :mod:`~lossviz.charts.nondifferentiable`: the other charts of each page (Altair).
+"""
