@@ -1,0 +1,64 @@
+"""The three layers, checked in fresh interpreters: the core never imports streamlit,
+the charts never import JAX (nor streamlit), and ``import lossviz`` alone imports neither."""
+
+import subprocess
+import sys
+
+import pytest
+
+CORE = (
+    "problems",
+    "transforms",
+    "optimizers",
+    "trajectories",
+    "landscapes",
+    "verdicts",
+    "surrogates",
+    "nondifferentiable",
+    "datasets",
+    "training",
+    "programs",
+    "lru",
+)
+CHARTS = ("style", "raster", "packed", "landscape", "explorer", "training", "nondifferentiable")
+
+
+def imported_after(statement: str) -> set[str]:
+    """Top-level modules in ``sys.modules`` after running ``statement`` in a fresh interpreter."""
+    code = f"{statement}\nimport sys\nprint(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return set(out.split())
+
+
+def test_the_check_sees_an_import():
+    # the helper must be able to fail: importing the UI does bring streamlit in
+    assert "streamlit" in imported_after("import lossviz.ui.pages.explorer")
+
+
+@pytest.mark.parametrize("module", CORE)
+def test_core_never_imports_streamlit(module):
+    assert "streamlit" not in imported_after(f"import lossviz.{module}")
+
+
+def test_charts_never_import_jax_or_streamlit():
+    mods = imported_after("import " + ", ".join(f"lossviz.charts.{m}" for m in CHARTS))
+    assert "jax" not in mods and "jaxlib" not in mods
+    assert "streamlit" not in mods
+
+
+def test_the_package_is_lazy():
+    mods = imported_after("import lossviz, lossviz.lru")
+    assert "jax" not in mods and "streamlit" not in mods
+
+
+def test_lazy_names_resolve_to_the_core_objects():
+    import lossviz
+    from lossviz import problems, trajectories
+
+    assert lossviz.PROBLEMS is problems.PROBLEMS
+    assert lossviz.trajectory is trajectories.trajectory
+    assert set(lossviz.__all__) <= set(dir(lossviz))
+    for name in lossviz.__all__:
+        assert getattr(lossviz, name) is not None
+    with pytest.raises(AttributeError):
+        _ = lossviz.no_such_name

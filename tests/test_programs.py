@@ -1,0 +1,77 @@
+"""Compiled programs bounded per function (lossviz.programs.Programs)."""
+
+import gc
+import weakref
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from lossviz.programs import REGISTRY, Programs, live_programs
+
+
+def _poly(x, y, *, power):
+    return jnp.sum(x**power) + y
+
+
+@pytest.fixture
+def poly():
+    p = Programs(_poly, static=("power",), maxsize=2, name="test_poly")
+    yield p
+    REGISTRY.pop("test_poly", None)
+
+
+def test_results_equal_a_plain_jit(poly):
+    x = jnp.arange(4.0, dtype=jnp.float32)
+    plain = jax.jit(_poly, static_argnames="power")
+    for power in (1, 2, 3):
+        assert float(poly(x, jnp.float32(1.0), power=power)) == float(plain(x, jnp.float32(1.0), power=power))
+
+
+def test_the_least_recently_used_program_of_this_function_is_freed(poly):
+    x, y = jnp.ones(3, jnp.float32), jnp.float32(0.0)
+    poly(x, y, power=1)
+    first = weakref.ref(poly.programs.values()[0])
+    poly(x, y, power=2)
+    poly(x, y, power=1)  # power=1 is now the most recent
+    poly(x, y, power=3)  # evicts power=2
+    assert poly.live() == 2
+    assert poly.has(power=1) and poly.has(power=3) and not poly.has(power=2)
+    gc.collect()
+    assert first() is not None  # power=1's program survived
+    poly.maxsize = 1
+    poly(x, y, power=4)
+    gc.collect()
+    assert first() is None  # evicted: nothing holds its program any more
+    assert poly.live() == 1
+
+
+def test_another_function_keeps_its_programs(poly):
+    other = Programs(_poly, static=("power",), maxsize=4, name="test_other")
+    try:
+        x, y = jnp.ones(3, jnp.float32), jnp.float32(0.0)
+        other(x, y, power=7)
+        for power in range(1, 6):
+            poly(x, y, power=power)
+        assert poly.live() == 2 and other.live() == 1 and other.has(power=7)
+        assert live_programs()["test_other"] == 1
+    finally:
+        REGISTRY.pop("test_other", None)
+
+
+def test_shapes_are_part_of_the_key_and_values_are_not(poly):
+    y = jnp.float32(0.0)
+    for value in (1.0, 2.0, 3.0):
+        poly(jnp.full(3, value, jnp.float32), y, power=2)
+    assert poly.live() == 1  # new values, same program
+    poly(jnp.ones(5, jnp.float32), y, power=2)
+    assert len(poly.programs) == 2 and poly.live() == 2  # a new shape is a new program
+
+
+def test_a_python_float_is_not_a_float32_array(poly):
+    x = jnp.ones(2, jnp.float32)
+    a = poly(x, 1.0, power=1)
+    b = poly(x, np.float32(1.0), power=1)
+    assert float(a) == float(b) == 3.0
+    assert len(poly.programs) == 2
