@@ -9,7 +9,7 @@ Budgets (DESIGN.md, "Performance budgets"):
 The script drives the real page headless with
 ``streamlit.testing.v1.AppTest.from_file("app.py")``: one run at the defaults
 (warms the JIT caches), then many changes of each continuous control by its
-widget key (``lossviz.settings``), one ``at.run()`` per change. Compiles are
+widget key (``lossviz.ui.settings``), one ``at.run()`` per change. Compiles are
 counted with a ``jax.monitoring`` listener on
 ``/jax/core/compile/backend_compile_duration``; each ``at.run()`` is timed
 with ``time.perf_counter`` (the script runs in-process: this is the server's
@@ -134,7 +134,7 @@ def _values(control: str, n: int, rng: np.random.Generator) -> list:
     p = PROBLEMS[settings.DEFAULT_PROBLEM]
     (lo1, hi1), (lo2, hi2) = p.bounds
     if control == settings.LR:
-        choices = [c for c in settings.LR_CHOICES if 1e-3 <= c <= 0.2 and c != settings.DEFAULT_LR]
+        choices = [c for c in settings.LR_CHOICES if 1e-3 <= c <= 0.2 and c != settings.DEFAULT_LR_EXPLORER]
         return [choices[i % len(choices)] for i in range(n)]
     if control == "momentum":
         return [round(0.5 + 0.01 * ((7 * i) % 49), 2) for i in range(n)]
@@ -146,7 +146,7 @@ def _values(control: str, n: int, rng: np.random.Generator) -> list:
         return [round(float(x), 3) for x in rng.uniform(lo1, hi1, n)]
     if control == settings.Y0:
         return [round(float(x), 3) for x in rng.uniform(lo2, hi2, n)]
-    if control == settings.STEP:
+    if control == settings.PLAYBACK_STEP:
         return [int((37 * (i + 1)) % settings.DEFAULT_STEPS) for i in range(n)]
     raise ValueError(control)
 
@@ -155,7 +155,7 @@ def _widget(at: AppTest, control: str):
     kind = {
         settings.LR: at.select_slider,
         "momentum": at.slider,
-        settings.STEP: at.slider,
+        settings.PLAYBACK_STEP: at.slider,
     }.get(control, at.number_input)
     return kind(key=control)
 
@@ -243,7 +243,7 @@ def main() -> None:
     _spent.clear()
     print(f"{changes} changes per control\n")
 
-    controls = [settings.LR, settings.SHIFT, settings.SCALE, settings.X0, settings.Y0, settings.STEP]
+    controls = [settings.LR, settings.SHIFT, settings.SCALE, settings.X0, settings.Y0, settings.PLAYBACK_STEP]
     results: dict[str, tuple[list[float], list[int]]] = {}
     for control in controls:
         times, compiles = [], []
@@ -255,7 +255,11 @@ def main() -> None:
         results[control] = (times, compiles)
         _report(control, times, compiles)
     # Back to the defaults of the transform, then the momentum optimizer.
-    for control, value in ((settings.SHIFT, 0.0), (settings.SCALE, 1.0), (settings.LR, settings.DEFAULT_LR)):
+    for control, value in (
+        (settings.SHIFT, 0.0),
+        (settings.SCALE, 1.0),
+        (settings.LR, settings.DEFAULT_LR_EXPLORER),
+    ):
         _widget(at, control).set_value(value)
     at.selectbox(key=settings.OPTIMIZER).set_value(settings.label_of(settings.OPTIMIZER, "momentum"))
     t, n = _timed_run(at)

@@ -71,7 +71,7 @@ SCENARIOS: tuple[tuple[str, tuple[tuple[str, str, object], ...]], ...] = (
             ("number", settings.SCALE, 1.0),
             ("select_slider", settings.LR, 0.01),
             ("slider", settings.STEPS, 1000),
-            ("slider", settings.STEP, 500),
+            ("slider", settings.PLAYBACK_STEP, 500),
         ),
     ),
 )

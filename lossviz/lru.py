@@ -32,19 +32,41 @@ class LRU(Generic[K, V]):
     """At most ``maxsize`` values, the least recently used evicted first.
 
     Args:
-      maxsize: the bound (>= 1); may be changed later (tests shrink it), it is
-        enforced at the next insertion.
+      maxsize: the bound (>= 1); may be changed later (tests shrink it): a smaller
+        bound evicts at once.
       on_evict: called with ``(key, value)`` of each evicted entry, outside the lock.
     """
 
     def __init__(self, maxsize: int, on_evict: Callable[[K, V], None] | None = None):
-        if maxsize < 1:
-            raise ValueError(f"maxsize must be >= 1, got {maxsize}")
-        self.maxsize = maxsize
         self._on_evict = on_evict
         self._data: OrderedDict[K, V] = OrderedDict()
         self._pending: dict[K, threading.Event] = {}
         self._lock = threading.Lock()
+        self.maxsize = maxsize
+
+    @property
+    def maxsize(self) -> int:
+        return self._maxsize
+
+    @maxsize.setter
+    def maxsize(self, value: int) -> None:
+        if value < 1:
+            raise ValueError(f"maxsize must be >= 1, got {value}")
+        with self._lock:
+            self._maxsize = value
+            evicted = self._trim()
+        self._evicted(evicted)
+
+    def _trim(self) -> list[tuple[K, V]]:
+        evicted = []
+        while len(self._data) > self._maxsize:
+            evicted.append(self._data.popitem(last=False))
+        return evicted
+
+    def _evicted(self, evicted: list[tuple[K, V]]) -> None:
+        if self._on_evict is not None:
+            for k, v in evicted:
+                self._on_evict(k, v)
 
     def get(self, key: K, compute: Callable[[], V]) -> V:
         """The value of ``key``, computing (once) and storing it if missing."""
@@ -71,15 +93,11 @@ class LRU(Generic[K, V]):
 
     def put(self, key: K, value: V) -> None:
         """Stores ``value`` under ``key`` as the most recently used; evicts past the bound."""
-        evicted = []
         with self._lock:
             self._data[key] = value
             self._data.move_to_end(key)
-            while len(self._data) > self.maxsize:
-                evicted.append(self._data.popitem(last=False))
-        if self._on_evict is not None:
-            for k, v in evicted:
-                self._on_evict(k, v)
+            evicted = self._trim()
+        self._evicted(evicted)
 
     def peek(self, key: K) -> V | None:
         """The value of ``key`` if present, without counting as a use."""

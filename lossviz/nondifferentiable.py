@@ -60,13 +60,13 @@ class Descent(NamedTuple):
 
     Attributes:
       params: ``(steps + 1, 2)``.
-      loss: ``(steps + 1,)``: the loss this run descended.
+      objective: ``(steps + 1,)``: the value of the loss this run descended (its forward pass).
       zero_one: ``(steps + 1,)``: the 0-1 error (fraction misclassified) at each row.
       diverged_at: ``None`` or the first non-finite row.
     """
 
     params: np.ndarray
-    loss: np.ndarray
+    objective: np.ndarray
     zero_one: np.ndarray
     diverged_at: int | None
 
@@ -109,11 +109,11 @@ def descents(
     out = {}
     rows = int(steps) + 1
     for name in METHODS:  # a pytree's dict comes back with sorted keys: keep the order of METHODS
-        params, loss, zero_one = (np.array(a[:rows]) for a in runs[name])
-        diverged_at = first_nonfinite(params, loss)
+        params, objective, zero_one = (np.array(a[:rows]) for a in runs[name])
+        diverged_at = first_nonfinite(params, objective)
         if diverged_at is not None:
             zero_one[diverged_at:] = np.nan
-        out[name] = Descent(params, loss, zero_one, diverged_at)
+        out[name] = Descent(params, objective, zero_one, diverged_at)
     return out
 
 

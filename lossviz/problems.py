@@ -68,8 +68,8 @@ class Problem:
         tempered = self.tempered
         return lambda theta: tempered(theta, temperature)
 
-    # eq=False keeps hashing by identity, so a Problem (and its loss) can be
-    # a static argument of jitted functions.
+    # eq=False: a Problem compares and hashes by identity; its arrays and functions
+    # have no meaningful equality.
 
 
 # --- seeded data sets for the two regressions --------------------------------
@@ -363,7 +363,7 @@ _CLASSIFIER_LIST = (
         start=_CLASSIFIER_START,
         # The linear programme min mean(s) s.t. s >= 0, s >= 1 - y x.w, solved once
         # with scipy's HiGHS (tests/test_problems.py re-solves it): scipy.optimize
-        # costs 0.75 s of start-up, too much to import here.
+        # is slow to import, and the app does not need it.
         minima=((1.4909256, 2.02502424),),
         description="max(0, 1 − margin) of the same classifier: convex, a kink at margin 1.",
         lr=0.5,

@@ -38,7 +38,10 @@ class Trajectory(NamedTuple):
 
     Attributes:
       params: ``(steps + 1, 2)``; row 0 is the start, row k the params after k updates.
-      loss: ``(steps + 1,)``: the optimized loss at each row.
+      loss: ``(steps + 1,)``: the given loss at each row. Here the loss *is* what was
+        optimised; a :class:`Run` of a transformed loss keeps the two apart
+        (``objective`` = L′, ``loss`` = L), and so does a training
+        :class:`~lossviz.training.History`.
       diverged_at: ``None``, or the first row whose params or loss are not finite.
     """
 

@@ -1,10 +1,14 @@
 """The Explorer page run headless with Streamlit's AppTest."""
 
+import io
 import json
 import math
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
+from page_runs import assert_survives_hostile_link
 from streamlit.testing.v1 import AppTest
 
 TIMEOUT = 180
@@ -84,8 +88,10 @@ def test_negation_is_called_ascent():
 
 def test_polyak_under_a_shift_is_not_identical():
     at = _run(opt="Polyak", c="-6.2832", problem="Ill-conditioned quadratic", lr="0.1")
-    assert "Identical" not in _verdict(at)
-    assert "Different path" in _verdict(at) or "Ascent" in _verdict(at)
+    verdict = _verdict(at)
+    # Polyak's step assumes f* = 0: on L - 2*pi it stops where L = 2*pi, below the start, far from the minimum
+    assert "**Different path and end point.**" in verdict
+    assert "Identical" not in verdict and "Ascent" not in verdict
 
 
 def _button(at: AppTest, label: str):
@@ -99,7 +105,11 @@ def test_transform_buttons(default_app):
     assert "Identical, bit for bit" in _verdict(at)
     _button(at, "−L").click().run()
     assert at.number_input(key="a").value == -1.0
-    assert "Ascent" in _verdict(at) or "Diverged" in _verdict(at)
+    assert at.number_input(key="c").value == 0.0  # −L also clears the shift
+    # SGD on −L of the default linear regression climbs L for all 200 steps without overflowing
+    verdict = _verdict(at)
+    assert "**Ascent.**" in verdict
+    assert "diverged" not in verdict and not at.warning
     _button(at, "reset").click().run()
     assert (at.number_input(key="a").value, at.number_input(key="c").value) == (1.0, 0.0)
 
@@ -133,6 +143,92 @@ def test_playback_runs_to_the_end():
     assert at.slider(key="step").value == 40
 
 
+def _csv_frame(data: bytes) -> pd.DataFrame:
+    return pd.read_csv(io.BytesIO(data))
+
+
+def test_trajectories_csv_holds_both_runs_row_by_row():
+    from lossviz.trajectories import Run
+    from lossviz.ui.pages.explorer import trajectories_csv
+    from lossviz.ui.settings import ExplorerSettings
+
+    s = ExplorerSettings(problem="linear_regression", steps=3)  # its parameters are named w and b
+    f32 = np.float32
+    original = Run(
+        np.array([[-1.0, 2.0], [-0.75, 1.5], [-0.5, 1.125], [-0.375, 0.9]], f32),
+        np.array([9.0, 7.5, 6.25, 5.0], f32),  # L' of this run is `along`, not this field
+        np.array([13.6, 8.1, 4.2, 2.05], f32),
+        None,
+    )
+    transformed = Run(
+        np.array([[-1.0, 2.0], [-1.25, 2.5], [-1.625, 3.25], [np.inf, 4.5]], f32),
+        np.array([-13.6, -20.2, -31.7, -np.inf], f32),
+        np.array([13.6, 20.2, 31.7, np.inf], f32),
+        3,
+    )
+    along = np.array([7.3168, 1.8168, -2.0832, -4.2332], f32)
+    frame = _csv_frame(trajectories_csv(s, (original, transformed), along))
+
+    assert list(frame.columns) == ["run", "step", "w", "b", "L", "L_transformed"]
+    assert len(frame) == 2 * (s.steps + 1)
+    for name, run, objective in (
+        ("original", original, along),
+        ("transformed", transformed, transformed.objective),
+    ):
+        rows = frame[frame["run"] == name]
+        assert rows["step"].tolist() == list(range(s.steps + 1))
+        # float32 values written in their shortest form read back to the same float32
+        np.testing.assert_array_equal(rows["w"].to_numpy(f32), run.params[:, 0])
+        np.testing.assert_array_equal(rows["b"].to_numpy(f32), run.params[:, 1])
+        np.testing.assert_array_equal(rows["L"].to_numpy(f32), run.loss)
+        np.testing.assert_array_equal(rows["L_transformed"].to_numpy(f32), objective)
+    assert frame["run"].tolist() == ["original"] * 4 + ["transformed"] * 4
+
+
+def test_the_explorer_offers_the_runs_it_shows_as_csv(monkeypatch):
+    # AppTest's media storage (where the button's bytes live) is dropped after each run,
+    # so the bytes are caught on their way to the button.
+    from lossviz import run_preset
+    from lossviz.ui.pages import explorer
+
+    made: list[bytes] = []
+    build = explorer.trajectories_csv
+
+    def spy(*args):
+        made.append(build(*args))
+        return made[-1]
+
+    monkeypatch.setattr(explorer, "trajectories_csv", spy)
+    at = _run(c="-6.2832", steps="120")
+    assert not at.exception
+    (button,) = at.get("download_button")
+    assert button.proto.label == "Download trajectories (CSV)"
+    assert button.proto.url.endswith(".csv")
+    assert made, "the page built no CSV"
+    frame = _csv_frame(made[-1])
+    assert list(frame.columns) == ["run", "step", "w", "b", "L", "L_transformed"]
+    assert len(frame) == 2 * (120 + 1)
+    # the default problem and optimizer (linear regression, SGD at 0.05), from the default start
+    expected = {
+        "original": run_preset("linear_regression", "sgd", lr=0.05, steps=120),
+        "transformed": run_preset("linear_regression", "sgd", lr=0.05, steps=120, shift=-6.2832),
+    }
+    for name, run in expected.items():
+        rows = frame[frame["run"] == name]
+        assert rows["step"].tolist() == list(range(121))
+        np.testing.assert_array_equal(rows[["w", "b"]].to_numpy(np.float32), run.params)
+        np.testing.assert_array_equal(rows["L"].to_numpy(np.float32), run.loss)
+    rows = frame[frame["run"] == "transformed"]
+    np.testing.assert_array_equal(
+        rows["L_transformed"].to_numpy(np.float32), expected["transformed"].objective
+    )
+    # along the original path the page writes L' = L + c (the run itself minimised L)
+    rows = frame[frame["run"] == "original"]
+    np.testing.assert_allclose(
+        rows["L_transformed"].to_numpy(), expected["original"].loss - 6.2832, rtol=1e-6, atol=1e-5
+    )
+
+
 HOSTILE = [
     {"lr": "abc"},
     {"lr": "1e999"},
@@ -164,10 +260,7 @@ def test_empty_parameters_mean_defaults():
 
 @pytest.mark.parametrize("query", HOSTILE, ids=lambda q: ",".join(q)[:40])
 def test_hostile_query_parameters_never_raise(query):
-    at = _run(**query)
-    assert not at.exception
-    assert at.warning, "a bad parameter must produce a visible notice"
-    assert len(at.get("vega_lite_chart")) == 3
+    assert_survives_hostile_link(_run(**query), charts=3)
 
 
 def test_surrogate_problems_get_a_temperature_control():

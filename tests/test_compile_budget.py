@@ -4,6 +4,8 @@ and one page's traffic never evicts another page's programs."""
 import gc
 import weakref
 
+import pytest
+import streamlit as st
 from page_runs import run_page
 
 from lossviz import landscapes, nondifferentiable, training, trajectories
@@ -19,6 +21,12 @@ def test_every_jitted_entry_point_of_the_app_is_bounded():
     # the app's programs all live in a Programs: a plain jax.jit would grow without bound
     assert {"run_preset", "views", "training", "training_init", "decision_grid", "descents"} <= set(REGISTRY)
     assert all(p.maxsize >= 1 for p in REGISTRY.values())
+
+
+@pytest.fixture(autouse=True)
+def computed_afresh():
+    """Earlier tests' cached results would spare these pages their programs."""
+    st.cache_data.clear()
 
 
 def test_explorer_stays_within_its_bound_and_spares_the_training_page(monkeypatch):

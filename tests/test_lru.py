@@ -18,15 +18,18 @@ def test_least_recently_used_goes_first():
     assert "b" not in cache and len(cache) == 3
 
 
-def test_a_smaller_bound_applies_at_the_next_insertion_and_reports_evictions():
+def test_a_smaller_bound_applies_at_once_and_reports_evictions():
     evicted = []
     cache = LRU(4, on_evict=lambda k, v: evicted.append((k, v)))
     for k in range(4):
         cache.put(k, k * 10)
     cache.maxsize = 2
+    assert cache.keys() == [2, 3]
     cache.put(4, 40)
     assert cache.keys() == [3, 4]
     assert evicted == [(0, 0), (1, 10), (2, 20)]
+    with pytest.raises(ValueError):
+        cache.maxsize = 0
 
 
 def test_peek_does_not_count_as_a_use():

@@ -28,7 +28,7 @@ def test_surrogates_lower_the_zero_one_error(runs, method):
 def test_straight_through_is_descent_on_the_surrogate(runs):
     assert nd.straight_through_is_surrogate(runs)
     # while its forward value is the 0-1 error itself
-    np.testing.assert_array_equal(runs["zero_one_ste"].loss, runs["zero_one_ste"].zero_one)
+    np.testing.assert_array_equal(runs["zero_one_ste"].objective, runs["zero_one_ste"].zero_one)
 
 
 @settings(max_examples=10)

@@ -334,13 +334,37 @@ def test_the_issue_snippet():
     np.testing.assert_allclose(ts.loss, t.loss - 2 * math.pi, rtol=1e-6, atol=1e-5)
 
 
-def test_steps_share_compiled_buckets_and_truncate_exactly():
-    from lossviz.trajectories import compiled_run_count, compiled_steps
+def test_a_run_truncated_from_its_bucket_equals_an_exact_length_run():
+    from lossviz.trajectories import STEPS_BUCKET, compiled_steps, trajectory
 
     assert [compiled_steps(s) for s in (1, 100, 101, 1000)] == [100, 100, 200, 1000]
-    before = compiled_run_count()
-    short = lossviz.run_preset("quadratic", "momentum", lr=0.02, steps=130)
-    long = lossviz.run_preset("quadratic", "momentum", lr=0.02, steps=170)  # same bucket: no new program
-    assert compiled_run_count() - before <= 1
-    assert short.params.shape == (131, 2) and long.params.shape == (171, 2)
-    np.testing.assert_array_equal(short.params, long.params[:131])
+    k = 150  # not a multiple of STEPS_BUCKET: run_preset runs 200 steps and keeps the first 151 rows
+    assert k % STEPS_BUCKET != 0 and compiled_steps(k) > k
+    p = PROBLEMS["quadratic"]
+    truncated = lossviz.run_preset("quadratic", "momentum", lr=0.02, hyper=(0.9,), steps=k)
+    # The other route: the public API, compiled for exactly k steps, with constant (not traced)
+    # hyper-parameters. Two different XLA programs may round differently, hence a float32
+    # tolerance rather than bit equality.
+    exact = trajectory(p.loss, p.start, OPTIMIZERS["momentum"].build(0.02, (0.9,)), steps=k)
+    assert truncated.params.shape == exact.params.shape == (k + 1, 2)
+    assert truncated.diverged_at is None and exact.diverged_at is None
+    np.testing.assert_allclose(truncated.params, exact.params, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(truncated.loss, exact.loss, rtol=1e-5, atol=1e-6)
+    assert np.abs(exact.params[-1] - exact.params[0]).max() > 0.1  # the run moved: not a trivial match
+
+
+def test_steps_share_compiled_buckets():
+    from lossviz.trajectories import RUNS, compiled_run_count
+
+    key = {"problem": "quadratic", "optimizer": "momentum", "g": "identity"}
+    RUNS.clear()
+    assert compiled_run_count() == 0
+    for steps in (101, 150, 200):  # one bucket: 200 compiled steps
+        run = lossviz.run_preset(key["problem"], key["optimizer"], lr=0.02, steps=steps, g=key["g"])
+        assert run.params.shape == (steps + 1, 2)
+    assert compiled_run_count() == 1
+    assert RUNS.has(**key, steps=200) and not RUNS.has(**key, steps=300)
+    run = lossviz.run_preset(key["problem"], key["optimizer"], lr=0.02, steps=201, g=key["g"])
+    assert run.params.shape == (202, 2)
+    assert compiled_run_count() == 2
+    assert RUNS.has(**key, steps=200) and RUNS.has(**key, steps=300)

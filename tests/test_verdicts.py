@@ -46,16 +46,22 @@ def test_polyak_under_a_shift_takes_another_path():
     a = run_preset("quadratic", "polyak", lr=0.1, steps=200)
     b = run_preset("quadratic", "polyak", lr=0.1, steps=200, shift=-2 * math.pi)
     v = verdicts.compare(a, b)
-    assert v.kind in (verdicts.DIFFERENT, verdicts.ASCENT, verdicts.DIVERGED)
-    assert v.first_difference is not None and v.first_difference <= 1
+    # Polyak's step (L - 0)/|grad|^2 on L - 2*pi stops where L = 2*pi: far from the minimum (L = 0),
+    # yet below the start (L = 31.25), so neither ascent nor divergence.
+    assert a.diverged_at is None and b.diverged_at is None
+    assert v.loss_end_original < 1e-6 and v.loss_end_transformed == pytest.approx(2 * math.pi, rel=1e-3)
+    assert v.kind == verdicts.DIFFERENT
+    assert v.first_difference == 1
 
 
 def test_divergence_is_reported_with_its_step():
     a = run_preset("rosenbrock", "sgd", lr=0.001, steps=50)
     b = run_preset("rosenbrock", "sgd", lr=0.001, steps=50, scale=10.0)
     v = verdicts.compare(a, b)
-    assert b.diverged_at is not None
-    assert v.kind in (verdicts.DIVERGED, verdicts.ASCENT)
+    assert b.diverged_at is not None and a.diverged_at is None
+    # L climbed (12.5 -> about 2.6e13) before overflowing: ascent is checked before divergence
+    assert v.loss_end_transformed > 1e6 * v.loss_start
+    assert v.kind == verdicts.ASCENT
     assert v.diverged_transformed == b.diverged_at
     assert str(b.diverged_at) in verdicts.describe(v)
     assert math.isinf(v.max_dtheta)
@@ -74,6 +80,25 @@ def test_kinds_on_hand_made_runs(second, kind):
     first = _run([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]], [3.0, 2.0, 1.0])
     other = _run(second, [3.0, 2.0, 1.0])
     assert verdicts.compare(first, other, tolerance=1e-3).kind == kind
+
+
+def test_a_divergence_after_descending_is_diverged_not_ascent():
+    # the transformed run's last finite loss (2.0) is below the start (3.0): not an ascent
+    first = _run([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]], [3.0, 2.0, 1.0])
+    other = _run([[0.0, 0.0], [1.0, 1.0], [np.inf, 2.0]], [3.0, 2.0, np.inf], diverged_at=2)
+    v = verdicts.compare(first, other, tolerance=1e-3)
+    assert v.kind == verdicts.DIVERGED
+    assert (v.diverged_original, v.diverged_transformed) == (None, 2)
+    assert "transformed run diverged at step 2" in verdicts.describe(v)
+
+
+def test_a_climb_then_divergence_is_ascent():
+    first = _run([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]], [3.0, 2.0, 1.0])
+    other = _run([[0.0, 0.0], [-1.0, -1.0], [np.inf, 2.0]], [3.0, 5.0, np.inf], diverged_at=2)
+    v = verdicts.compare(first, other, tolerance=1e-3)
+    assert v.kind == verdicts.ASCENT
+    assert v.loss_end_transformed == 5.0
+    assert "climbed until it diverged at step 2" in verdicts.describe(v)
 
 
 def test_nan_rows_count_as_equal_when_both_runs_diverge_together():

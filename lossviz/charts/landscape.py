@@ -1,7 +1,7 @@
 """The landscape pair: heat map, contours, gradient arrows, runs and a click grid (no JAX).
 
 The pair, drawn on every rerun, is a Vega-Lite dict built directly (for
-``st.vega_lite_chart``): built as Altair objects it cost ~0.4 s a rerun. Contour
+``st.vega_lite_chart``): built as Altair objects it would dominate a rerun. Contour
 lines are drawn on the colour ranks (:mod:`lossviz.charts.raster`), at quantiles.
 """
 
@@ -184,12 +184,12 @@ def finite_prefix(params: np.ndarray) -> np.ndarray:
 
 # --- landscape panels -----------------------------------------------------------
 #
-# The landscape pair is a plain Vega-Lite dict: built as Altair objects it cost ~170 ms
-# plus ~235 ms of ``to_dict`` (deep copies and schema validation) on every rerun. The
-# tests validate these dicts against the Vega-Lite schema instead. What is left is the
-# numerics of the heat map, contours and arrows (~20 ms a panel); they depend only on
-# the landscape, not on the runs, so they are memoised: a learning rate, start point or
-# playback step changes only the paths and markers.
+# The landscape pair is a plain Vega-Lite dict: built as Altair objects, the objects and
+# their ``to_dict`` (deep copies and schema validation) dominated every rerun. The tests
+# validate these dicts against the Vega-Lite schema instead. What is left is the numerics
+# of the heat map, contours and arrows; they depend only on the landscape, not on the
+# runs, so they are memoised: a learning rate, start point or playback step changes only
+# the paths and markers.
 
 # landscapes (and gradient fields) remembered, a few tens of KB each; shared by all sessions,
 # like ``st.cache_data``: values are never mutated (callers copy before editing)

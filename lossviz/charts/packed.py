@@ -40,7 +40,7 @@ def unpacked(records: list[dict[str, Any]], fields: Sequence[str]) -> alt.Chart:
 
     Numbers travel as comma-joined strings: about a third of the JSON of one
     object per row, and Altair neither deep-copies nor validates them one by one
-    (lists of numbers made ``to_dict`` of one explorer view take ~1 s).
+    (lists of numbers made ``to_dict`` of one explorer view slow).
     """
     chart = alt.Chart(inline(records)).transform_calculate(**{f: f"split(datum.{f}, ',')" for f in fields})
     return chart.transform_flatten(list(fields)).transform_calculate(

@@ -45,8 +45,7 @@ def landscape_views(problem: str, scale: float, g: str, shift: float, temperatur
 
 def transformed_values(values: np.ndarray, scale: float, g: str, shift: float) -> np.ndarray:
     """``a g(L) + c`` of loss values (numpy in, numpy out)."""
-    with np.errstate(all="ignore"):
-        return np.asarray(apply_to_values(np.asarray(values, np.float32), scale, g, shift))
+    return np.asarray(apply_to_values(np.asarray(values, np.float32), scale, g, shift))
 
 
 def computed(s: ExplorerSettings) -> ExplorerSettings:

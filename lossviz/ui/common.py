@@ -49,6 +49,28 @@ def reset_invalid(
     st.rerun()
 
 
+def page_settings(
+    page: str,
+    validate: Callable[[Mapping[str, Any]], tuple[Any, dict[str, str]]],
+    keys: tuple[str, ...],
+    sidebar_ui: Callable[[], dict[str, Any]],
+    default_of: Callable[[str, Any], Any],
+) -> tuple[Any, dict[str, str]]:
+    """A page's widgets -> its validated settings and the notices to show.
+
+    On a session's first run, a notice per bad or unknown query parameter. A
+    value Streamlit accepted but lossviz cannot use (NaN, out of range...) is
+    reset to ``default_of(key, settings)`` before the next run, which happens at
+    once, and the notice says why.
+    """
+    notices = {**restore_pending(page), **link_notices(page, validate, keys)}
+    s, notes = validate(sidebar_ui())
+    fresh = {k: v for k, v in notes.items() if k not in notices}
+    if fresh:
+        reset_invalid(page, fresh, {k: default_of(k, s) for k in fresh}, notices)
+    return s, lasting_notices(page, notices, s)
+
+
 def lasting_notices(page: str, notices: dict[str, str], current: Any) -> dict[str, str]:
     """Notices stay on screen for as long as the settings they came with.
 
@@ -70,7 +92,7 @@ def draw(chart: Any, **kwargs: Any) -> None:
     """``st.altair_chart`` without re-validating the spec on every rerun.
 
     The builders' specs are validated against the Vega-Lite schema in
-    tests/test_charts.py; validating again here cost ~20 ms per chart per rerun.
+    tests/test_charts.py; validating again on every rerun would only cost time.
     """
     st.vega_lite_chart(spec=chart.to_dict(validate=False), **kwargs)
 
@@ -80,7 +102,7 @@ def landscape_pair(
 ) -> None:
     """Two clickable landscape panels; ``on_click`` reads the point with :func:`clicked_point`.
 
-    The spec is a plain Vega-Lite dict: an Altair chart's ``to_dict()`` cost ~0.4 s a rerun.
+    The spec is a plain Vega-Lite dict: an Altair chart's ``to_dict()`` would dominate a rerun.
     """
     st.vega_lite_chart(
         spec=landscape.landscape_pair(left, right),
@@ -119,6 +141,20 @@ def start_inputs(container: Any, names: tuple[str, str], default: tuple[float, f
             help=help if key == settings.X0 else None,
         )
         for column, name, value, key in zip((c1, c2), names, default, (settings.X0, settings.Y0), strict=True)
+    )
+
+
+def lr_slider(container: Any, label: str, default: float | None, help: str | None = None) -> float:
+    """The learning rate on its log grid, bound to ``lr``; ``default=None`` leaves it to session state."""
+    value = {} if default is None else {"value": default}
+    return container.select_slider(
+        label,
+        settings.LR_CHOICES,
+        format_func=lambda v: f"{v:g}",
+        key=settings.LR,
+        bind=BIND,
+        help=help,
+        **value,
     )
 
 

@@ -19,13 +19,15 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from lossviz.datasets import DATASETS
+from lossviz.nondifferentiable import parse_logits
 from lossviz.optimizers import DEFAULT_OPTIMIZER, OPTIMIZERS
 from lossviz.problems import DEFAULT_PROBLEM, PROBLEMS
 from lossviz.transforms import MONOTONE_MAPS, maps_for
 
 # A log-scale grid (1-2-5 per decade) for the learning rate slider.
 LR_CHOICES: tuple[float, ...] = tuple(float(f"{m}e{e}") for e in range(-4, 1) for m in (1, 2, 5)) + (10.0,)
-DEFAULT_LR = 0.05
+DEFAULT_LR_EXPLORER = 0.05
 # Temperatures of the smooth surrogates (same log grid, 0.01 ... 5).
 TEMPERATURE_CHOICES: tuple[float, ...] = tuple(float(f"{m}e{e}") for e in range(-2, 1) for m in (1, 2, 5))
 DEFAULT_TEMPERATURE = 0.5
@@ -35,7 +37,7 @@ SCALE_RANGE = (-10.0, 10.0)
 SHIFT_RANGE = (-1000.0, 1000.0)
 
 # URL parameter names: the page binds each widget to one of these keys.
-PROBLEM, OPTIMIZER, LR, STEPS, X0, Y0, SCALE, G, SHIFT, STEP, TEMPERATURE = (
+PROBLEM, OPTIMIZER, LR, STEPS, X0, Y0, SCALE, G, SHIFT, PLAYBACK_STEP, TEMPERATURE = (
     "problem",
     "opt",
     "lr",
@@ -61,7 +63,7 @@ KEYS: tuple[str, ...] = (
     SCALE,
     G,
     SHIFT,
-    STEP,
+    PLAYBACK_STEP,
     TEMPERATURE,
     *HYPER_KEYS,
 )
@@ -85,7 +87,7 @@ class ExplorerSettings:
 
     problem: str = DEFAULT_PROBLEM
     optimizer: str = DEFAULT_OPTIMIZER
-    lr: float = DEFAULT_LR
+    lr: float = DEFAULT_LR_EXPLORER
     hyper: tuple[float, ...] = OPTIMIZERS[DEFAULT_OPTIMIZER].defaults()
     steps: int = DEFAULT_STEPS
     start: tuple[float, float] = PROBLEMS[DEFAULT_PROBLEM].start
@@ -184,11 +186,11 @@ def validate(raw: Mapping[str, Any]) -> tuple[ExplorerSettings, dict[str, str]]:
         _number(X0, raw.get(X0), p.start[0], lo1, hi1, notes),
         _number(Y0, raw.get(Y0), p.start[1], lo2, hi2, notes),
     )
-    step = int(_number(STEP, raw.get(STEP), steps, 0, steps, notes))
+    step = int(_number(PLAYBACK_STEP, raw.get(PLAYBACK_STEP), steps, 0, steps, notes))
     settings = ExplorerSettings(
         problem=problem,
         optimizer=optimizer,
-        lr=_on_log_grid(LR, raw.get(LR), DEFAULT_LR, LR_CHOICES, notes),
+        lr=_on_log_grid(LR, raw.get(LR), DEFAULT_LR_EXPLORER, LR_CHOICES, notes),
         hyper=hyper,
         steps=steps,
         start=start,
@@ -219,7 +221,7 @@ SURROGATE_LABELS: dict[str, str] = {
     "hinge": "hinge",
 }
 NONDIFF_KEYS: tuple[str, ...] = (TEMPERATURE, LOGITS, LR, STEPS, X0, Y0, SURROGATE)
-NONDIFF_LR = 0.5
+DEFAULT_LR_NONDIFF = 0.5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -228,7 +230,7 @@ class NondiffSettings:
 
     temperature: float = DEFAULT_TEMPERATURE
     logits: tuple[float, ...] = (2.0, 1.0, 0.5)
-    lr: float = NONDIFF_LR
+    lr: float = DEFAULT_LR_NONDIFF
     steps: int = DEFAULT_STEPS
     start: tuple[float, float] = PROBLEMS["zero_one"].start
     surrogate: str = "zero_one_soft"
@@ -236,8 +238,6 @@ class NondiffSettings:
 
 def validate_nondiff(raw: Mapping[str, Any]) -> tuple[NondiffSettings, dict[str, str]]:
     """Like :func:`validate`, for the non-differentiable-losses page."""
-    from lossviz.nondifferentiable import parse_logits  # pure JAX; imported late to keep this module light
-
     notes: dict[str, str] = {}
     text = _first(raw.get(LOGITS))
     logits = NondiffSettings.logits
@@ -254,7 +254,7 @@ def validate_nondiff(raw: Mapping[str, Any]) -> tuple[NondiffSettings, dict[str,
             TEMPERATURE, raw.get(TEMPERATURE), DEFAULT_TEMPERATURE, TEMPERATURE_CHOICES, notes
         ),
         logits=logits,
-        lr=_on_log_grid(LR, raw.get(LR), NONDIFF_LR, LR_CHOICES, notes),
+        lr=_on_log_grid(LR, raw.get(LR), DEFAULT_LR_NONDIFF, LR_CHOICES, notes),
         steps=int(_number(STEPS, raw.get(STEPS), DEFAULT_STEPS, *STEPS_RANGE, notes)),
         start=(
             _number(X0, raw.get(X0), default_start[0], lo1, hi1, notes),
@@ -276,7 +276,7 @@ EPOCHS_RANGE = (10, 500)
 DEFAULT_EPOCHS = 200
 SEED_RANGE = (0, 9999)
 # SGD's rate on the network (training.TRAINING_LR["sgd"]): a fixed default, whatever the optimizer.
-TRAINING_DEFAULT_LR = 0.1
+DEFAULT_LR_TRAINING = 0.1
 TRAINING_DEFAULT_SHIFT = -2 * math.pi
 TRAINING_SHIFT_RANGE = SHIFT_RANGE
 # Minibatch sizes by label ("full": one batch of the whole training set, i.e. plain gradient descent).
@@ -285,8 +285,6 @@ DEFAULT_BATCH = "32"
 
 
 def _dataset_labels() -> dict[str, str]:
-    from lossviz.datasets import DATASETS  # NumPy only; imported late to keep this module light
-
     return {spec.title: name for name, spec in DATASETS.items()}
 
 
@@ -310,7 +308,7 @@ class TrainingSettings:
     noise: float | None = None
     width: int = DEFAULT_WIDTH
     optimizer: str = DEFAULT_OPTIMIZER
-    lr: float = TRAINING_DEFAULT_LR
+    lr: float = DEFAULT_LR_TRAINING
     epochs: int = DEFAULT_EPOCHS
     batch_size: int = BATCH_LABELS[DEFAULT_BATCH]
     shift: float = TRAINING_DEFAULT_SHIFT
@@ -347,7 +345,7 @@ def validate_training(raw: Mapping[str, Any]) -> tuple[TrainingSettings, dict[st
         noise=noise,
         width=round(_number(WIDTH, raw.get(WIDTH), DEFAULT_WIDTH, *WIDTH_RANGE, notes)),
         optimizer=_choice(OPTIMIZER, raw.get(OPTIMIZER), DEFAULT_OPTIMIZER, OPTIMIZER_LABELS, notes),
-        lr=_on_log_grid(LR, raw.get(LR), TRAINING_DEFAULT_LR, LR_CHOICES, notes),
+        lr=_on_log_grid(LR, raw.get(LR), DEFAULT_LR_TRAINING, LR_CHOICES, notes),
         epochs=round(_number(EPOCHS, raw.get(EPOCHS), DEFAULT_EPOCHS, *EPOCHS_RANGE, notes)),
         batch_size=BATCH_LABELS[
             _choice(BATCH, batch_label, DEFAULT_BATCH, {k: k for k in BATCH_LABELS}, notes)

@@ -43,7 +43,7 @@ def _end_step() -> int:
 
 def _on_problem_change() -> None:
     # A start point or map of the old problem may not fit the new one.
-    _set(**{settings.X0: None, settings.Y0: None, settings.STEP: _end_step()})
+    _set(**{settings.X0: None, settings.Y0: None, settings.PLAYBACK_STEP: _end_step()})
     name = settings.PROBLEM_LABELS.get(st.session_state.get(settings.PROBLEM), settings.DEFAULT_PROBLEM)
     st.session_state[settings.LR] = PROBLEMS[name].lr
     if st.session_state.get(settings.G) not in settings.map_labels(maps_for(PROBLEMS[name].lower_bound)):
@@ -51,7 +51,7 @@ def _on_problem_change() -> None:
 
 
 def _on_steps_change() -> None:
-    st.session_state[settings.STEP] = _end_step()
+    st.session_state[settings.PLAYBACK_STEP] = _end_step()
 
 
 def _set(**values: Any) -> None:
@@ -63,15 +63,15 @@ def _on_click() -> None:
     """Moves the start point to the clicked grid point of a landscape panel."""
     point = common.clicked_point(CHART_KEY)
     if point is not None:
-        _set(**{settings.X0: point[0], settings.Y0: point[1], settings.STEP: _end_step()})
+        _set(**{settings.X0: point[0], settings.Y0: point[1], settings.PLAYBACK_STEP: _end_step()})
 
 
 def _toggle_play() -> None:
     playing = not st.session_state.get(_PLAYING, False)
     st.session_state[_PLAYING] = playing
-    step, steps = st.session_state.get(settings.STEP), st.session_state.get(settings.STEPS)
+    step, steps = st.session_state.get(settings.PLAYBACK_STEP), st.session_state.get(settings.STEPS)
     if playing and (step is None or steps is None or step >= steps):
-        st.session_state[settings.STEP] = 0
+        st.session_state[settings.PLAYBACK_STEP] = 0
 
 
 # --- widgets ---------------------------------------------------------------------
@@ -157,14 +157,9 @@ def sidebar_ui() -> dict[str, Any]:
     preset = OPTIMIZERS[settings.OPTIMIZER_LABELS.get(raw[settings.OPTIMIZER], settings.DEFAULT_OPTIMIZER)]
     sb.caption(preset.note)
     # The default only while the state is unset: a problem change sets the rate through session state.
-    lr_default = {} if st.session_state.get(settings.LR) is not None else {"value": settings.DEFAULT_LR}
-    raw[settings.LR] = sb.select_slider(
-        "learning rate (log scale)",
-        settings.LR_CHOICES,
-        format_func=lambda v: f"{v:g}",
-        key=settings.LR,
-        bind=BIND,
-        **lr_default,
+    unset = st.session_state.get(settings.LR) is None
+    raw[settings.LR] = common.lr_slider(
+        sb, "learning rate (log scale)", settings.DEFAULT_LR_EXPLORER if unset else None
     )
     for h in preset.hyper:
         decimals = max(0, -math.floor(math.log10(h.step)))
@@ -195,9 +190,9 @@ def playback_ui(s: ExplorerSettings) -> int:
     """Step slider and play button; returns the playback step."""
     if st.session_state.get(_PLAYING):
         stride = max(1, s.steps // PLAY_FRAMES)
-        current = st.session_state.get(settings.STEP)
+        current = st.session_state.get(settings.PLAYBACK_STEP)
         nxt = min(s.steps, (s.step if current is None else int(current)) + stride)
-        st.session_state[settings.STEP] = nxt
+        st.session_state[settings.PLAYBACK_STEP] = nxt
         if nxt >= s.steps:
             st.session_state[_PLAYING] = False
     c1, c2 = st.columns([1, 8], vertical_alignment="bottom")
@@ -205,8 +200,8 @@ def playback_ui(s: ExplorerSettings) -> int:
         "⏸ Pause" if st.session_state.get(_PLAYING) else "▶ Play", on_click=_toggle_play, width="stretch"
     )
     # The default only when the state is unset: playback and callbacks set it through session state.
-    default = {} if st.session_state.get(settings.STEP) is not None else {"value": s.steps}
-    value = c2.slider("step", 0, s.steps, step=1, key=settings.STEP, bind=BIND, **default)
+    default = {} if st.session_state.get(settings.PLAYBACK_STEP) is not None else {"value": s.steps}
+    value = c2.slider("step", 0, s.steps, step=1, key=settings.PLAYBACK_STEP, bind=BIND, **default)
     return int(value) if value is not None else s.steps
 
 
@@ -215,20 +210,14 @@ def playback_ui(s: ExplorerSettings) -> int:
 
 def settings_ui() -> tuple[ExplorerSettings, dict[str, str]]:
     """Widgets -> validated settings; an invalid value is reset (with a notice) and the page reruns."""
-    notices = {**common.restore_pending(PAGE), **common.link_notices(PAGE, settings.validate, settings.KEYS)}
-    raw = sidebar_ui()
-    s, notes = settings.validate(raw)
-    fresh = {k: v for k, v in notes.items() if k not in notices}
-    if fresh:
-        # Streamlit accepted a value lossviz cannot use (NaN, out of range...):
-        # reset that widget to its default before the next run and say why.
-        defaults = settings.ExplorerSettings()
-        reset = {k: None if k in (settings.X0, settings.Y0) else _default_of(k, s, defaults) for k in fresh}
-        common.reset_invalid(PAGE, fresh, reset, notices)
-    return s, common.lasting_notices(PAGE, notices, s)
+    return common.page_settings(PAGE, settings.validate, settings.KEYS, sidebar_ui, _default_of)
 
 
-def _default_of(key: str, s: ExplorerSettings, defaults: ExplorerSettings) -> Any:
+def _default_of(key: str, s: ExplorerSettings) -> Any:
+    """What an invalid widget value is reset to."""
+    if key in (settings.X0, settings.Y0):
+        return None  # empty: the problem's own start
+    defaults = ExplorerSettings()
     preset = OPTIMIZERS[s.optimizer]
     for h in preset.hyper:
         if h.name == key:
@@ -241,7 +230,7 @@ def _default_of(key: str, s: ExplorerSettings, defaults: ExplorerSettings) -> An
         settings.SCALE: 1.0,
         settings.G: IDENTITY,
         settings.SHIFT: 0.0,
-        settings.STEP: s.steps,
+        settings.PLAYBACK_STEP: s.steps,
         settings.TEMPERATURE: settings.DEFAULT_TEMPERATURE,
     }.get(key)
 
@@ -382,10 +371,14 @@ def _deferred_all_optimizers(s: ExplorerSettings) -> None:
     st.rerun()
 
 
-def render_download(s: ExplorerSettings, runs: tuple[Run, Run], along: np.ndarray) -> None:
+def trajectories_csv(s: ExplorerSettings, runs: tuple[Run, Run], along: np.ndarray) -> bytes:
+    """Both runs as CSV: run, step, the two parameters, ``L`` and ``L'``, one row per step of each run.
+
+    ``along`` is ``L'`` along the original run (the transformed run carries its own).
+    """
+    p = PROBLEMS[s.problem]
     frames = []
     for name, run, objective in (("original", runs[0], along), ("transformed", runs[1], runs[1].objective)):
-        p = PROBLEMS[s.problem]
         frames.append(
             pd.DataFrame(
                 {
@@ -398,10 +391,13 @@ def render_download(s: ExplorerSettings, runs: tuple[Run, Run], along: np.ndarra
                 }
             )
         )
-    csv = pd.concat(frames).to_csv(index=False).encode()
+    return pd.concat(frames).to_csv(index=False).encode()
+
+
+def render_download(s: ExplorerSettings, runs: tuple[Run, Run], along: np.ndarray) -> None:
     st.download_button(
         "Download trajectories (CSV)",
-        csv,
+        trajectories_csv(s, runs, along),
         file_name=f"lossviz_{s.problem}_{s.optimizer}.csv",
         mime="text/csv",
     )

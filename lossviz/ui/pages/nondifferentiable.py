@@ -18,7 +18,6 @@ from lossviz.ui.settings import NondiffSettings
 PAGE = "nondiff"
 BIND = common.BIND
 CHART_KEY = "nondiff_landscape"
-_LABEL_OF_SURROGATE = {name: label for label, name in settings.SURROGATE_LABELS.items()}
 
 
 def _on_click() -> None:
@@ -51,39 +50,30 @@ def sidebar_ui() -> dict[str, Any]:
     raw[settings.X0], raw[settings.Y0] = common.start_inputs(
         sb, p.param_names, p.start, "Empty = the default start. Or click a landscape."
     )
-    raw[settings.LR] = sb.select_slider(
-        "learning rate (SGD)",
-        settings.LR_CHOICES,
-        value=settings.NONDIFF_LR,
-        format_func=lambda v: f"{v:g}",
-        key=settings.LR,
-        bind=BIND,
-    )
+    raw[settings.LR] = common.lr_slider(sb, "learning rate (SGD)", settings.DEFAULT_LR_NONDIFF)
     raw[settings.STEPS] = sb.slider(
         "steps", *settings.STEPS_RANGE, settings.DEFAULT_STEPS, 10, key=settings.STEPS, bind=BIND
     )
     return raw
 
 
+# what an invalid widget value is reset to
+_DEFAULTS: dict[str, Any] = {
+    settings.TEMPERATURE: settings.DEFAULT_TEMPERATURE,
+    settings.LOGITS: settings.DEFAULT_LOGITS,
+    settings.LR: settings.DEFAULT_LR_NONDIFF,
+    settings.STEPS: settings.DEFAULT_STEPS,
+    settings.X0: None,
+    settings.Y0: None,
+    settings.SURROGATE: "sigmoid surrogate",
+}
+
+
 def settings_ui() -> tuple[NondiffSettings, dict[str, str]]:
-    notices = {
-        **common.restore_pending(PAGE),
-        **common.link_notices(PAGE, settings.validate_nondiff, settings.NONDIFF_KEYS),
-    }
-    s, notes = settings.validate_nondiff(sidebar_ui())
-    fresh = {k: v for k, v in notes.items() if k not in notices}
-    if fresh:
-        defaults = {
-            settings.TEMPERATURE: settings.DEFAULT_TEMPERATURE,
-            settings.LOGITS: settings.DEFAULT_LOGITS,
-            settings.LR: settings.NONDIFF_LR,
-            settings.STEPS: settings.DEFAULT_STEPS,
-            settings.X0: None,
-            settings.Y0: None,
-            settings.SURROGATE: "sigmoid surrogate",
-        }
-        common.reset_invalid(PAGE, fresh, defaults, notices)
-    return s, common.lasting_notices(PAGE, notices, s)
+    """Widgets -> validated settings; an invalid value is reset (with a notice) and the page reruns."""
+    return common.page_settings(
+        PAGE, settings.validate_nondiff, settings.NONDIFF_KEYS, sidebar_ui, lambda key, _: _DEFAULTS.get(key)
+    )
 
 
 def render_functions(s: NondiffSettings) -> None:

@@ -56,14 +56,11 @@ def sidebar_ui() -> dict[str, Any]:
         bind=BIND,
         help="Polyak, Line search and Loss × grad read the loss value: for them a shift can matter.",
     )
-    raw[settings.LR] = sb.select_slider(
+    raw[settings.LR] = common.lr_slider(
+        sb,
         "learning rate",
-        settings.LR_CHOICES,
-        value=settings.TRAINING_DEFAULT_LR,
-        format_func=lambda v: f"{v:g}",
-        key=settings.LR,
-        bind=BIND,
-        help="0.1 suits SGD; Adam and RMSProp prefer about 0.01.",
+        settings.DEFAULT_LR_TRAINING,
+        "0.1 suits SGD; Adam and RMSProp prefer about 0.01.",
     )
     raw[settings.EPOCHS] = sb.slider(
         "epochs", *settings.EPOCHS_RANGE, settings.DEFAULT_EPOCHS, 10, key=settings.EPOCHS, bind=BIND
@@ -96,27 +93,29 @@ def sidebar_ui() -> dict[str, Any]:
     return raw
 
 
+# what an invalid widget value is reset to
+_DEFAULTS: dict[str, Any] = {
+    settings.DATA: DATASETS["moons"].title,
+    settings.NOISE: None,
+    settings.WIDTH: settings.DEFAULT_WIDTH,
+    settings.OPTIMIZER: OPTIMIZERS["sgd"].label,
+    settings.LR: settings.DEFAULT_LR_TRAINING,
+    settings.EPOCHS: settings.DEFAULT_EPOCHS,
+    settings.BATCH: settings.DEFAULT_BATCH,
+    settings.SHIFT: settings.TRAINING_DEFAULT_SHIFT,
+    settings.SEED: 0,
+}
+
+
 def settings_ui() -> tuple[TrainingSettings, dict[str, str]]:
-    notices = {
-        **common.restore_pending(PAGE),
-        **common.link_notices(PAGE, settings.validate_training, settings.TRAINING_KEYS),
-    }
-    s, notes = settings.validate_training(sidebar_ui())
-    fresh = {k: v for k, v in notes.items() if k not in notices}
-    if fresh:
-        defaults = {
-            settings.DATA: DATASETS["moons"].title,
-            settings.NOISE: None,
-            settings.WIDTH: settings.DEFAULT_WIDTH,
-            settings.OPTIMIZER: OPTIMIZERS["sgd"].label,
-            settings.LR: settings.TRAINING_DEFAULT_LR,
-            settings.EPOCHS: settings.DEFAULT_EPOCHS,
-            settings.BATCH: settings.DEFAULT_BATCH,
-            settings.SHIFT: settings.TRAINING_DEFAULT_SHIFT,
-            settings.SEED: 0,
-        }
-        common.reset_invalid(PAGE, fresh, defaults, notices)
-    return s, common.lasting_notices(PAGE, notices, s)
+    """Widgets -> validated settings; an invalid value is reset (with a notice) and the page reruns."""
+    return common.page_settings(
+        PAGE,
+        settings.validate_training,
+        settings.TRAINING_KEYS,
+        sidebar_ui,
+        lambda key, _: _DEFAULTS.get(key),
+    )
 
 
 def train(s: TrainingSettings) -> cached.TrainingView:
@@ -215,7 +214,7 @@ def negated_verdict(s: TrainingSettings, view: cached.TrainingView) -> tuple[str
 
 
 # Chart specs of the most recent trained views, keyed like the views themselves. Altair
-# takes ~0.45 s to build them; a rerun that trains nothing new (a widget touched back,
+# is slow to build them (benchmarks/bench_training.py); a rerun that trains nothing new (a widget touched back,
 # a page revisit) reuses them.
 SPECS: LRU[TrainingSettings, dict[str, dict]] = LRU(16)
 
