@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from lossviz.ui import warmup
 from lossviz.ui.pages import explorer, nondifferentiable, training
 
 st.set_page_config(page_title="lossviz", page_icon=":material/show_chart:", layout="wide")
@@ -19,4 +20,5 @@ page = st.navigation(
         ),
     ]
 )
+warmup.warm()  # once per server: compiles the programs every view runs on
 page.run()

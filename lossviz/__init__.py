@@ -3,8 +3,9 @@
 Three layers, one package each:
 
 - the pure-JAX core (these modules; no streamlit): ``problems``, ``transforms``,
-  ``optimizers``, ``trajectories``, ``landscapes``, ``verdicts``, ``surrogates``,
-  ``nondifferentiable``, ``datasets``, ``training``;
+  ``optimizers``, ``trajectories``, ``landscapes``, ``engine`` (the app's few
+  compiled programs), ``verdicts``, ``surrogates``, ``nondifferentiable``,
+  ``datasets``, ``training``;
 - :mod:`lossviz.charts`: numpy/pandas in, Vega-Lite/Altair out (no JAX);
 - :mod:`lossviz.ui`: the Streamlit pages, their settings and cached calls.
 
@@ -32,11 +33,13 @@ _EXPORTS: dict[str, str] = {
     ),
     **dict.fromkeys(("DEFAULT_PROBLEM", "PROBLEMS", "Problem"), "problems"),
     **dict.fromkeys(("VARIANTS", "DecisionGrid", "History", "decision_grid", "train_variants"), "training"),
-    **dict.fromkeys(("Run", "Trajectory", "run_preset", "trajectory"), "trajectories"),
+    **dict.fromkeys(("Run", "Trajectory", "trajectory"), "trajectories"),
+    **dict.fromkeys(("Lane", "run_lanes", "run_preset", "surfaces"), "engine"),
     **dict.fromkeys(("MONOTONE_MAPS", "affine", "maps_for", "transform"), "transforms"),
 }
 _MODULES = (
     "datasets",
+    "engine",
     "landscapes",
     "nondifferentiable",
     "optimizers",
@@ -69,6 +72,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # for type checkers and editors; never run
     from lossviz import nondifferentiable, surrogates  # noqa: F401
     from lossviz.datasets import DATASETS, DEFAULT_DATASET, Dataset, DatasetSpec  # noqa: F401
+    from lossviz.engine import Lane, run_lanes, run_preset, surfaces  # noqa: F401
     from lossviz.landscapes import GradientField, Landscape, Views, gradient_field, landscape, views  # noqa: F401
     from lossviz.optimizers import (  # noqa: F401
         DEFAULT_OPTIMIZER,
@@ -79,5 +83,5 @@ if TYPE_CHECKING:  # for type checkers and editors; never run
     )
     from lossviz.problems import DEFAULT_PROBLEM, PROBLEMS, Problem  # noqa: F401
     from lossviz.training import VARIANTS, DecisionGrid, History, decision_grid, train_variants  # noqa: F401
-    from lossviz.trajectories import Run, Trajectory, run_preset, trajectory  # noqa: F401
+    from lossviz.trajectories import Run, Trajectory, trajectory  # noqa: F401
     from lossviz.transforms import MONOTONE_MAPS, affine, maps_for, transform  # noqa: F401

@@ -24,10 +24,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from lossviz import surrogates
-from lossviz.optimizers import OPTIMIZERS
+from lossviz.engine import MAX_STEPS, Lane, run_lanes
 from lossviz.problems import PROBLEMS, zero_one_loss
 from lossviz.programs import Programs
-from lossviz.trajectories import compiled_steps, f32, first_nonfinite, scan_updates
+from lossviz.trajectories import f32
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,17 +71,13 @@ class Descent(NamedTuple):
     diverged_at: int | None
 
 
-def _descents_program(lr, hyper, start, temperature, *, optimizer: str, steps: int):
-    """Every method's run in one program, so that equal runs are runs of one compiled program."""
-    tx = OPTIMIZERS[optimizer].build(lr, hyper)
-    out = {}
-    for name in METHODS:
-        params, values = scan_updates(PROBLEMS[name].at_temperature(temperature), tx, start, steps)
-        out[name] = (params, values, jax.vmap(zero_one_loss)(jnp.nan_to_num(params)))
-    return out
+def _zero_one_program(params: jax.Array) -> jax.Array:
+    return jax.vmap(jax.vmap(zero_one_loss))(jnp.nan_to_num(params))
 
 
-_DESCENTS = Programs(_descents_program, static=("optimizer", "steps"), maxsize=12, name="descents")
+_ZERO_ONE = Programs(
+    _zero_one_program, maxsize=1, name="zero_one_on_paths"
+)  # one shape: all runs, max length
 
 
 def descents(
@@ -94,26 +90,22 @@ def descents(
 ) -> dict[str, Descent]:
     """Runs ``optimizer`` from ``start`` on every method's loss (see :data:`METHODS`).
 
-    All methods run in one program, compiled once per ``(optimizer, steps
-    bucket)``; start, learning rate and temperature are traced.
+    All methods are lanes of the app's one run program (:mod:`lossviz.engine`),
+    so the straight-through and surrogate runs are runs of one compiled program.
     """
-    start = PROBLEMS["zero_one"].start if start is None else tuple(start)
-    runs = _DESCENTS(
-        f32(lr),
-        f32(OPTIMIZERS[optimizer].defaults()),
-        f32(start),
-        f32(temperature),
-        optimizer=optimizer,
-        steps=compiled_steps(steps),
-    )
+    start = PROBLEMS["zero_one"].start if start is None else (float(start[0]), float(start[1]))
+    lanes = [Lane(name, optimizer, lr, int(steps), start=start, temperature=temperature) for name in METHODS]
+    runs = run_lanes(lanes)
+    padded = np.zeros((len(runs), MAX_STEPS + 1, 2), np.float32)
+    for k, run in enumerate(runs):
+        padded[k, : len(run.params)] = run.params
+    zero_one = np.asarray(_ZERO_ONE(padded))
     out = {}
-    rows = int(steps) + 1
-    for name in METHODS:  # a pytree's dict comes back with sorted keys: keep the order of METHODS
-        params, objective, zero_one = (np.array(a[:rows]) for a in runs[name])
-        diverged_at = first_nonfinite(params, objective)
-        if diverged_at is not None:
-            zero_one[diverged_at:] = np.nan
-        out[name] = Descent(params, objective, zero_one, diverged_at)
+    for k, (name, run) in enumerate(zip(METHODS, runs, strict=True)):
+        errors = zero_one[k, : len(run.params)].copy()
+        if run.diverged_at is not None:
+            errors[run.diverged_at :] = np.nan
+        out[name] = Descent(run.params, run.objective, errors, run.diverged_at)
     return out
 
 
@@ -154,7 +146,7 @@ def _curves_program(x: jax.Array, temperature: jax.Array) -> tuple[jax.Array, ..
     )
 
 
-_curves = Programs(_curves_program, maxsize=4, name="step_curves")
+_curves = Programs(_curves_program, maxsize=2, name="step_curves")
 
 
 def step_curves(temperature: float, x: np.ndarray | None = None) -> dict[str, np.ndarray]:
@@ -171,13 +163,32 @@ def _argmaxes_program(z: jax.Array, temperature: jax.Array) -> tuple[jax.Array, 
     return surrogates.hard_argmax(z), soft, sensitivity
 
 
-_argmaxes = Programs(_argmaxes_program, maxsize=8, name="argmax_vs_softmax")  # one per number of logits
+_argmaxes = Programs(_argmaxes_program, maxsize=1, name="argmax_vs_softmax")  # one shape: padded logits
+
+
+MAX_LOGITS = 8
 
 
 def argmax_vs_softmax(logits: Sequence[float], temperature: float) -> dict[str, np.ndarray]:
-    """One-hot argmax, softmax at ``temperature`` and softmax's ``∂p_k/∂z_k`` of the logits."""
-    hard, soft, sensitivity = (np.asarray(a) for a in _argmaxes(f32(logits), f32(temperature)))
+    """One-hot argmax, softmax at ``temperature`` and softmax's ``∂p_k/∂z_k`` of the logits.
+
+    Up to :data:`MAX_LOGITS` logits, padded with ``-inf`` (weight exactly 0 in a
+    softmax, never the argmax), so that every count runs the same program.
+    """
+    n = len(logits)
+    if not 1 <= n <= MAX_LOGITS:
+        raise ValueError(f"between 1 and {MAX_LOGITS} logits, got {n}")
+    padded = np.full(MAX_LOGITS, -np.inf, np.float32)
+    padded[:n] = f32(logits)
+    hard, soft, sensitivity = (np.asarray(a)[:n] for a in _argmaxes(padded, f32(temperature)))
     return {"argmax": hard, "softmax": soft, "sensitivity": sensitivity}
+
+
+def warm_up() -> None:
+    """Compiles (or loads from the persistent cache) this page's programs besides the engine's."""
+    descents(steps=1)
+    step_curves(1.0)
+    argmax_vs_softmax([1.0, 0.0], 1.0)
 
 
 def parse_logits(

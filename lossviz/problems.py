@@ -197,10 +197,12 @@ def zero_one_soft_loss(theta: jax.Array, temperature: jax.Array | float = SURROG
     return jnp.mean(1.0 - surrogates.soft_step(_margins(theta), temperature))
 
 
+_STE = surrogates.straight_through(surrogates.step, surrogates.soft_step)
+
+
 def zero_one_ste_loss(theta: jax.Array, temperature: jax.Array | float = SURROGATE_TEMPERATURE) -> jax.Array:
     """Forward: exactly the 0-1 error. Backward: the sigmoid surrogate's gradient."""
-    ste = surrogates.straight_through(surrogates.step, lambda m: surrogates.soft_step(m, temperature))
-    return jnp.mean(1.0 - ste(_margins(theta)))
+    return jnp.mean(1.0 - _STE(_margins(theta), jnp.asarray(temperature, jnp.float32)))
 
 
 def logistic_loss(theta: jax.Array) -> jax.Array:

@@ -45,22 +45,24 @@ def soft_argmax(z: jax.Array, temperature: float | jax.Array) -> jax.Array:
     return jax.nn.softmax(z / temperature, axis=-1)
 
 
-def straight_through(hard: Fn, soft: Fn) -> Fn:
-    """A function whose value is ``hard(x)`` and whose gradient is that of ``soft(x)``.
+def straight_through(hard: Fn, soft: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
+    """A function whose value is ``hard(x)`` and whose gradient is that of ``soft(x, *args)``.
 
     A ``jax.custom_jvp``: the forward pass is exactly ``hard(x)`` (the usual
     ``soft + stop_gradient(hard - soft)`` trick can round), the derivative is
-    the surrogate's. ``jax.grad`` works through it like any function.
+    the surrogate's. ``jax.grad`` works through it like any function. The
+    surrogate's parameters (a temperature) are passed as ``args`` rather than
+    closed over, so that they may be traced values of any enclosing
+    transformation (a ``lax.switch`` inside a loop, for one).
     """
 
     @jax.custom_jvp
-    def fn(x):
+    def fn(x, *args):
         return hard(x)
 
     @fn.defjvp
     def fn_jvp(primals, tangents):
-        (x,), (dx,) = primals, tangents
-        _, soft_dot = jax.jvp(soft, (x,), (dx,))
-        return hard(x), soft_dot
+        _, soft_dot = jax.jvp(soft, primals, tangents)
+        return hard(primals[0]), soft_dot
 
     return fn

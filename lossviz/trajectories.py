@@ -1,12 +1,10 @@
 """Optimizer trajectories: ``steps`` optax updates from a start point.
 
 :func:`trajectory` takes any loss and any optax optimizer (also those whose
-``update`` needs ``value=``, ``grad=`` and ``value_fn=``). :func:`run_preset` is
-the app's hot path: problem, optimizer preset and monotone map are looked up
-by name (static), every continuous setting is a traced ``float32``, so moving
-a slider never recompiles. Both share :func:`scan_updates`, so they give the same numbers
-for the same float32 hyper-parameters: bit for bit on most problems, within a few
-ulps where XLA regroups constant factors differently (a traced ``scale=1``).
+``update`` needs ``value=``, ``grad=`` and ``value_fn=``); it compiles one
+program per (loss, optimizer, steps), bounded. The app's hot path is
+:func:`lossviz.engine.run_preset`, where every choice is data of one program;
+the two agree to float32 rounding (``tests/test_engine.py``).
 
 >>> import optax
 >>> from lossviz.problems import PROBLEMS
@@ -25,10 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from lossviz.optimizers import OPTIMIZERS
-from lossviz.problems import PROBLEMS
 from lossviz.programs import Programs
-from lossviz.transforms import transform
 
 Loss = Callable[[jax.Array], jax.Array]
 
@@ -127,81 +122,6 @@ def trajectory(
     return Trajectory(params, values, first_nonfinite(params, values))
 
 
-STEPS_BUCKET = 100
-
-
-def compiled_steps(steps: int) -> int:
-    """The scan length compiled for ``steps`` updates: the next multiple of :data:`STEPS_BUCKET`.
-
-    A run is causal (row k depends only on rows before it), so running longer
-    and keeping the first ``steps + 1`` rows gives the same numbers, while the
-    steps slider compiles 10 programs instead of 100.
-    """
-    return max(STEPS_BUCKET, -(-int(steps) // STEPS_BUCKET) * STEPS_BUCKET)
-
-
-def _run_preset(
-    lr, hyper, scale, shift, start, temperature, *, problem: str, optimizer: str, g: str, steps: int
-):
-    base = PROBLEMS[problem].at_temperature(temperature)
-    objective = transform(base, scale=scale, g=g, shift=shift)
-    params, values = scan_updates(objective, OPTIMIZERS[optimizer].build(lr, hyper), start, steps)
-    return params, values, jax.vmap(base)(params)
-
-
-# (problem, optimizer, g, steps bucket) -> a program; the least recently used is freed past the bound
-RUNS = Programs(_run_preset, static=("problem", "optimizer", "g", "steps"), maxsize=48, name="run_preset")
-
-
-def compiled_run_count() -> int:
-    """How many programs :func:`run_preset` holds compiled (at most ``RUNS.maxsize``)."""
-    return RUNS.live()
-
-
 def f32(x: float | Sequence[float]) -> np.ndarray:
     """A ``float32`` array: the one argument type that never triggers a recompile."""
     return np.asarray(x, dtype=np.float32)
-
-
-def run_preset(
-    problem: str,
-    optimizer: str,
-    *,
-    lr: float,
-    hyper: Sequence[float] = (),
-    steps: int = 100,
-    start: Sequence[float] | None = None,
-    scale: float = 1.0,
-    g: str = "identity",
-    shift: float = 0.0,
-    temperature: float | None = None,
-) -> Run:
-    """Runs a registered optimizer on ``scale * g(L) + shift`` of a registered problem.
-
-    Compiles once per ``(problem, optimizer, g)`` and bucket of ``steps`` (see
-    :func:`compiled_steps`); every other argument
-    is traced. ``hyper`` defaults to the preset's defaults when empty;
-    ``temperature`` to the problem's own (ignored by problems without one).
-    """
-    preset = OPTIMIZERS[optimizer]
-    hyper = tuple(hyper) if len(hyper) else preset.defaults()
-    if len(hyper) != len(preset.hyper):
-        raise ValueError(f"{optimizer} takes {len(preset.hyper)} hyper-parameters, got {len(hyper)}")
-    p = PROBLEMS[problem]
-    start = p.start if start is None else start
-    temperature = (p.temperature or 1.0) if temperature is None else temperature
-    params, objective, loss = RUNS(
-        f32(lr),
-        f32(hyper),
-        f32(scale),
-        f32(shift),
-        f32(start),
-        f32(temperature),
-        problem=problem,
-        optimizer=optimizer,
-        g=g,
-        steps=compiled_steps(steps),
-    )
-    rows = int(steps) + 1
-    params, objective, loss = np.asarray(params[:rows]), np.asarray(objective[:rows]), np.asarray(loss[:rows])
-    return Run(params, objective, loss, first_nonfinite(params, objective, loss))

@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 Loss = Callable[[jax.Array], jax.Array]
 
@@ -33,6 +34,8 @@ class MonotoneMap:
       latex: the same in LaTeX.
       fn: the map, elementwise on arrays.
       needs_nonnegative: only defined (or only increasing) for ``L >= 0``.
+      np_fn: the same map in NumPy, for values already on the host (no JAX call:
+        an eager JAX op compiles a kernel for every new shape).
     """
 
     name: str
@@ -40,15 +43,16 @@ class MonotoneMap:
     latex: str
     fn: Callable[[jax.Array], jax.Array]
     needs_nonnegative: bool
+    np_fn: Callable[[np.ndarray], np.ndarray]
 
 
 MONOTONE_MAPS: dict[str, MonotoneMap] = {
     m.name: m
     for m in (
-        MonotoneMap("identity", "L", "L", lambda v: v, False),
-        MonotoneMap("log1p", "log(1 + L)", r"\log(1 + L)", jnp.log1p, True),
-        MonotoneMap("sqrt", "√L", r"\sqrt{L}", jnp.sqrt, True),
-        MonotoneMap("square", "L²", "L^2", jnp.square, True),
+        MonotoneMap("identity", "L", "L", lambda v: v, False, lambda v: v),
+        MonotoneMap("log1p", "log(1 + L)", r"\log(1 + L)", jnp.log1p, True, np.log1p),
+        MonotoneMap("sqrt", "√L", r"\sqrt{L}", jnp.sqrt, True, np.sqrt),
+        MonotoneMap("square", "L²", "L^2", jnp.square, True, np.square),
     )
 }
 
@@ -81,3 +85,10 @@ def affine(loss: Loss, scale: float = 1.0, shift: float = 0.0) -> Loss:
 def apply_to_values(values: jax.Array, scale: float, g: str, shift: float) -> jax.Array:
     """The same transform applied to already computed loss values."""
     return scale * MONOTONE_MAPS[g].fn(values) + shift
+
+
+def apply_to_host_values(values: np.ndarray, scale: float, g: str, shift: float) -> np.ndarray:
+    """:func:`apply_to_values` in NumPy float32 (agrees to float32 rounding; never compiles)."""
+    v = np.asarray(values, np.float32)
+    with np.errstate(all="ignore"):  # a diverged run's inf stays inf, NaN stays NaN
+        return (np.float32(scale) * MONOTONE_MAPS[g].np_fn(v) + np.float32(shift)).astype(np.float32)

@@ -15,18 +15,12 @@ TIMEOUT = 180
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
-DEFERRED = "Comparing all optimizers"
-
-
 def _run(**query) -> AppTest:
-    """Runs the page; a second run stands in for the browser's timer when the table was deferred."""
+    """Runs the explorer as opened from ``?key=value&...``."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     for key, value in query.items():
         at.query_params[key] = value
-    at.run()
-    if any(DEFERRED in i.value for i in at.info):
-        at.run()
-    return at
+    return at.run()
 
 
 def _texts(elements) -> list[str]:
@@ -274,22 +268,11 @@ def test_surrogate_problems_get_a_temperature_control():
     assert not [s for s in at.select_slider if s.key == "T"]
 
 
-def test_the_all_optimizers_table_waits_for_the_first_drawing():
-    from lossviz import trajectories
-    from lossviz.ui import cached as engine
-    from lossviz.ui.settings import ExplorerSettings
-
-    trajectories.RUNS.clear()
-    assert not engine.optimizers_compiled(ExplorerSettings(steps=60))
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params["steps"] = "60"
-    at.run()
+def test_the_whole_page_including_all_optimizers_is_drawn_in_one_run():
+    # every optimizer is data of the one warm program: no deferred section, no timer rerunning the page
+    at = _run(steps="60", problem="Beale")
     assert not at.exception
-    # first the landscapes and the loss curves, a placeholder for the table
-    assert any(DEFERRED in i.value for i in at.info)
-    assert len(at.get("vega_lite_chart")) == 2
-    at.run()  # the fragment's timer in a browser
-    assert not at.exception
-    assert not any(DEFERRED in i.value for i in at.info)
+    assert not at.info
     assert len(at.get("vega_lite_chart")) == 3 and len(at.dataframe) == 2
-    assert engine.optimizers_compiled(ExplorerSettings(steps=60))
+    table = at.dataframe[1].value
+    assert len(table) == 10 and table["optimizer"].tolist()[0] == "SGD"

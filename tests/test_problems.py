@@ -270,7 +270,7 @@ def test_saddle_is_unbounded_below():
 
 
 def test_suggested_learning_rates_make_sgd_progress():
-    from lossviz.trajectories import run_preset
+    from lossviz.engine import run_preset
     from lossviz.ui.settings import LR_CHOICES
 
     for name, p in PROBLEMS.items():

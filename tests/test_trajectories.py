@@ -214,35 +214,9 @@ def test_backtracking_shifted_run_ends_close(case, lr, c):
 
 
 # --- public API vs the hot path ------------------------------------------------
-
-# Problems whose gradient XLA compiles to the same arithmetic in both paths (with
-# a traced scale = 1 in run_preset, without one in trajectory). On himmelblau
-# and rastrigin XLA folds the constants of the gradient differently and the two
-# paths agree only to rounding (see test_public_api_agrees_to_rounding).
-EXACT_CASES = [("rosenbrock", name) for name in sorted(OPTIMIZERS)] + [
-    ("linear_regression", name) for name in ("sgd", "polyak", "backtracking")
-]
-
-
-@pytest.mark.parametrize(("problem", "optimizer"), EXACT_CASES)
-def test_public_api_equals_the_hot_path(problem, optimizer):
-    preset = OPTIMIZERS[optimizer]
-    lr, hyper, start = 0.6 * preset.lr, preset.defaults(), (0.3, -0.45)
-    run = lossviz.run_preset(problem, optimizer, lr=lr, hyper=hyper, start=start, steps=STEPS)
-    t = lossviz.trajectory(PROBLEMS[problem].loss, start, preset.build(f32(lr), f32(hyper)), STEPS)
-    assert_same_bits(t.params, run.params)
-    assert_same_bits(t.loss, run.objective)
-    assert t.diverged_at == run.diverged_at
-
-
-@pytest.mark.parametrize("optimizer", ["sgd", "backtracking"])
-@pytest.mark.parametrize("problem", ["himmelblau", "rastrigin"])
-def test_public_api_agrees_to_rounding(problem, optimizer):
-    preset = OPTIMIZERS[optimizer]
-    lr, hyper, start = 0.002, preset.defaults(), (0.3, -0.45)
-    run = lossviz.run_preset(problem, optimizer, lr=lr, hyper=hyper, start=start, steps=STEPS)
-    t = lossviz.trajectory(PROBLEMS[problem].loss, start, preset.build(f32(lr), f32(hyper)), STEPS)
-    np.testing.assert_allclose(t.params, run.params, rtol=1e-5, atol=1e-6)
+# trajectory() compiles a program per (loss, optimizer, steps); the app's run_preset is a lane
+# of lossviz.engine's one program. Two programs may round differently: they agree to float32
+# rounding (tests/test_engine.py checks every problem and optimizer).
 
 
 def test_python_float_hyper_parameters_agree_to_rounding():
@@ -332,39 +306,3 @@ def test_the_issue_snippet():
     ts = lossviz.trajectory(f, start=(-1.5, 2.0), optimizer=optax.adam(0.05), steps=300)
     assert_same_bits(ts.params, t.params)
     np.testing.assert_allclose(ts.loss, t.loss - 2 * math.pi, rtol=1e-6, atol=1e-5)
-
-
-def test_a_run_truncated_from_its_bucket_equals_an_exact_length_run():
-    from lossviz.trajectories import STEPS_BUCKET, compiled_steps, trajectory
-
-    assert [compiled_steps(s) for s in (1, 100, 101, 1000)] == [100, 100, 200, 1000]
-    k = 150  # not a multiple of STEPS_BUCKET: run_preset runs 200 steps and keeps the first 151 rows
-    assert k % STEPS_BUCKET != 0 and compiled_steps(k) > k
-    p = PROBLEMS["quadratic"]
-    truncated = lossviz.run_preset("quadratic", "momentum", lr=0.02, hyper=(0.9,), steps=k)
-    # The other route: the public API, compiled for exactly k steps, with constant (not traced)
-    # hyper-parameters. Two different XLA programs may round differently, hence a float32
-    # tolerance rather than bit equality.
-    exact = trajectory(p.loss, p.start, OPTIMIZERS["momentum"].build(0.02, (0.9,)), steps=k)
-    assert truncated.params.shape == exact.params.shape == (k + 1, 2)
-    assert truncated.diverged_at is None and exact.diverged_at is None
-    np.testing.assert_allclose(truncated.params, exact.params, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(truncated.loss, exact.loss, rtol=1e-5, atol=1e-6)
-    assert np.abs(exact.params[-1] - exact.params[0]).max() > 0.1  # the run moved: not a trivial match
-
-
-def test_steps_share_compiled_buckets():
-    from lossviz.trajectories import RUNS, compiled_run_count
-
-    key = {"problem": "quadratic", "optimizer": "momentum", "g": "identity"}
-    RUNS.clear()
-    assert compiled_run_count() == 0
-    for steps in (101, 150, 200):  # one bucket: 200 compiled steps
-        run = lossviz.run_preset(key["problem"], key["optimizer"], lr=0.02, steps=steps, g=key["g"])
-        assert run.params.shape == (steps + 1, 2)
-    assert compiled_run_count() == 1
-    assert RUNS.has(**key, steps=200) and not RUNS.has(**key, steps=300)
-    run = lossviz.run_preset(key["problem"], key["optimizer"], lr=0.02, steps=201, g=key["g"])
-    assert run.params.shape == (202, 2)
-    assert compiled_run_count() == 2
-    assert RUNS.has(**key, steps=200) and RUNS.has(**key, steps=300)

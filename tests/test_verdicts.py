@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from lossviz import verdicts
-from lossviz.trajectories import Run, run_preset
+from lossviz.engine import run_preset
+from lossviz.trajectories import Run
 
 
 def _run(params, loss, diverged_at=None):

@@ -17,40 +17,33 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lossviz import datasets, nondifferentiable, training, trajectories, verdicts
-from lossviz.landscapes import Views, views
+from lossviz import datasets, engine, nondifferentiable, training, verdicts
+from lossviz.landscapes import Views
 from lossviz.lru import LRU
 from lossviz.optimizers import DEFAULT_OPTIMIZER, OPTIMIZERS
-from lossviz.trajectories import Run, run_preset
-from lossviz.transforms import apply_to_values
+from lossviz.trajectories import Run
+from lossviz.transforms import apply_to_host_values
 from lossviz.ui.settings import ExplorerSettings, TrainingSettings
-
-RESOLUTION = 200
-FIELD_RESOLUTION = 25
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def landscape_views(problem: str, scale: float, g: str, shift: float, temperature: float) -> Views:
     """Landscapes and gradient fields of ``L`` and ``L' = a g(L) + c``."""
-    return views(
-        problem,
-        scale=scale,
-        g=g,
-        shift=shift,
-        temperature=temperature,
-        resolution=RESOLUTION,
-        field_resolution=FIELD_RESOLUTION,
-    )
-
-
-def transformed_values(values: np.ndarray, scale: float, g: str, shift: float) -> np.ndarray:
-    """``a g(L) + c`` of loss values (numpy in, numpy out)."""
-    return np.asarray(apply_to_values(np.asarray(values, np.float32), scale, g, shift))
+    return engine.surfaces(problem, scale=scale, g=g, shift=shift, temperature=temperature)
 
 
 def computed(s: ExplorerSettings) -> ExplorerSettings:
     """``s`` without what does not change the runs (the playback step): the cache key of :func:`run_pair`."""
     return dataclasses.replace(s, step=0)
+
+
+def _pair(s: ExplorerSettings, optimizer: str, hyper: tuple[float, ...]) -> list[engine.Lane]:
+    """The run on ``L`` and the run on ``L'`` as two lanes of the one program (same body: bit for bit)."""
+    common = dict(
+        problem=s.problem, optimizer=optimizer, lr=s.lr, steps=s.steps, hyper=hyper, start=s.start,
+        temperature=s.temperature,
+    )  # fmt: skip
+    return [engine.Lane(**common), engine.Lane(**common, scale=s.scale, g=s.g, shift=s.shift)]
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -59,20 +52,8 @@ def run_pair(s: ExplorerSettings) -> tuple[Run, Run, np.ndarray]:
 
     Pass :func:`computed` settings, so that a playback step does not miss the cache.
     """
-    common = dict(lr=s.lr, hyper=s.hyper, steps=s.steps, start=s.start, temperature=s.temperature)
-    original = run_preset(s.problem, s.optimizer, **common)
-    transformed = run_preset(s.problem, s.optimizer, scale=s.scale, g=s.g, shift=s.shift, **common)
-    return original, transformed, transformed_values(original.loss, s.scale, s.g, s.shift)
-
-
-def optimizers_compiled(s: ExplorerSettings) -> bool:
-    """Whether the all-optimizers table of these settings' problem, map and length is cheap now."""
-    steps = trajectories.compiled_steps(s.steps)
-    return all(
-        trajectories.RUNS.has(problem=s.problem, optimizer=name, g=g, steps=steps)
-        for name in OPTIMIZERS
-        for g in {"identity", s.g}
-    )
+    original, transformed = engine.run_lanes(_pair(s, s.optimizer, s.hyper))
+    return original, transformed, apply_to_host_values(original.loss, s.scale, s.g, s.shift)
 
 
 def all_optimizers(s: ExplorerSettings, tolerance: float) -> pd.DataFrame:
@@ -88,9 +69,11 @@ def all_optimizers(s: ExplorerSettings, tolerance: float) -> pd.DataFrame:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _all_optimizers(s: ExplorerSettings, tolerance: float) -> pd.DataFrame:
+    lanes = [lane for name, preset in OPTIMIZERS.items() for lane in _pair(s, name, preset.defaults())]
+    runs = engine.run_lanes(lanes)  # all 20 runs in one call of the one program
     rows = []
-    for name, preset in OPTIMIZERS.items():
-        original, transformed, _ = run_pair(dataclasses.replace(s, optimizer=name, hyper=preset.defaults()))
+    for k, preset in enumerate(OPTIMIZERS.values()):
+        original, transformed = runs[2 * k], runs[2 * k + 1]
         v = verdicts.compare(original, transformed, tolerance)
         rows.append(
             {

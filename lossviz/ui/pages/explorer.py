@@ -349,28 +349,6 @@ def render_all_optimizers(s: ExplorerSettings) -> None:
     )
 
 
-_ARMED = "_explorer_table_armed"
-
-
-@st.fragment(run_every=1.5)
-def _deferred_all_optimizers(s: ExplorerSettings) -> None:
-    """The all-optimizers section when its programs are not compiled yet in this process.
-
-    Compiling 9 more optimizers takes seconds of CPU; done during the first
-    page load, it would hold back the drawing of the landscapes. So the first
-    call only leaves a placeholder; the fragment's own timer runs it again
-    1.5 s later, once the browser has drawn the page, and then it computes the
-    table and reruns the page (which, now warm, shows the table directly).
-    """
-    if not st.session_state.get(_ARMED):
-        st.session_state[_ARMED] = True
-        st.info("Comparing all optimizers: compiling them once, a few seconds…", icon="⏳")
-        return
-    st.session_state[_ARMED] = False
-    cached.all_optimizers(s, _tolerance(s))
-    st.rerun()
-
-
 def trajectories_csv(s: ExplorerSettings, runs: tuple[Run, Run], along: np.ndarray) -> bytes:
     """Both runs as CSV: run, step, the two parameters, ``L`` and ``L'``, one row per step of each run.
 
@@ -443,10 +421,7 @@ def main() -> None:
     render_readout(s, runs, along, step)
     render_loss_chart(runs, along, step)
     st.subheader("All optimizers: who keeps the path?")
-    if cached.optimizers_compiled(s):
-        render_all_optimizers(s)
-    else:
-        _deferred_all_optimizers(s)
+    render_all_optimizers(s)
     render_download(s, runs, along)
     render_explanation()
     if st.session_state.get(_PLAYING):

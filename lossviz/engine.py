@@ -1,0 +1,266 @@
+"""The app's few compiled programs: every problem, optimizer, map and length is data.
+
+A visitor's choice must not create a new XLA program: each costs seconds of both
+CPUs and megabytes that stay. So the explorer and the non-differentiable page run
+on two programs, compiled once per process (and warm from JAX's persistent cache
+after a restart):
+
+- :func:`run_lanes`: up to :data:`LANES` optimizer runs ("lanes"), each with its
+  own problem, optimizer preset, monotone map ``g``, scale, shift,
+  hyper-parameters and length (at most :data:`MAX_STEPS`), all traced. The
+  problem, the optimizer and ``g`` are selected by ``lax.switch`` on an index;
+  each lane keeps the states of every preset and updates the selected one; a
+  ``while_loop`` stops at the lane's length. Lanes run one after another
+  (``lax.map``) through the *same* compiled body, so two lanes whose gradients
+  agree give the same path bit for bit: the shift verdict compares runs of one
+  program. Unused lanes have length 0 and cost nothing.
+- :func:`surfaces`: a problem's landscape and gradient field, and its transform's,
+  on fixed grids over its bounds (all traced).
+
+>>> run = run_lanes([Lane("quadratic", "sgd", lr=0.1, steps=3)])[0]
+>>> run.params.shape, run.diverged_at
+((4, 2), None)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from lossviz.landscapes import GradientField, Landscape, Views, grid_axes
+from lossviz.optimizers import OPTIMIZERS
+from lossviz.problems import PROBLEMS
+from lossviz.programs import Programs
+from lossviz.trajectories import Run, f32, first_nonfinite
+from lossviz.transforms import MONOTONE_MAPS
+
+PROBLEM_NAMES: tuple[str, ...] = tuple(PROBLEMS)
+OPTIMIZER_NAMES: tuple[str, ...] = tuple(OPTIMIZERS)
+MAP_NAMES: tuple[str, ...] = tuple(MONOTONE_MAPS)
+MAX_STEPS = 1000
+"""The longest run; a lane of ``steps`` updates stops there (its buffers have ``MAX_STEPS + 1`` rows)."""
+LANES = 2 * len(OPTIMIZERS)
+"""Lanes per call: the all-optimizers table needs 2 per preset (on L and on L')."""
+MAX_HYPER = max(len(p.hyper) for p in OPTIMIZERS.values())
+RESOLUTION = 200
+FIELD_RESOLUTION = 25
+
+
+@dataclasses.dataclass(frozen=True)
+class Lane:
+    """One run: ``optimizer`` on ``scale * g(L) + shift`` of ``problem`` from ``start``.
+
+    ``hyper`` empty means the preset's defaults; ``start`` ``None`` the problem's;
+    ``temperature`` ``None`` the problem's own (problems without one ignore it).
+    """
+
+    problem: str
+    optimizer: str
+    lr: float
+    steps: int = 100
+    hyper: tuple[float, ...] = ()
+    start: tuple[float, float] | None = None
+    scale: float = 1.0
+    g: str = "identity"
+    shift: float = 0.0
+    temperature: float | None = None
+
+
+# --- selection by index (inside the program) -----------------------------------------
+
+
+def _problem_loss(index: jax.Array, temperature: jax.Array):
+    """``theta -> L(theta)`` of the problem at ``index`` (a ``lax.switch`` over the registry)."""
+    branches = [PROBLEMS[name].at_temperature(temperature) for name in PROBLEM_NAMES]
+    return lambda theta: jax.lax.switch(index, branches, theta)
+
+
+def _mapped(index: jax.Array, values: jax.Array) -> jax.Array:
+    return jax.lax.switch(index, [MONOTONE_MAPS[name].fn for name in MAP_NAMES], values)
+
+
+def _presets(lr: jax.Array, hyper: jax.Array) -> list[optax.GradientTransformationExtraArgs]:
+    return [
+        optax.with_extra_args_support(OPTIMIZERS[name].build(lr, hyper[: len(OPTIMIZERS[name].hyper)]))
+        for name in OPTIMIZER_NAMES
+    ]
+
+
+def _lane(lane, temperature):
+    """One run of up to ``MAX_STEPS`` updates; rows past the lane's length are left NaN."""
+    problem, optimizer, g, steps, lr, hyper, scale, shift, start = lane
+    base = _problem_loss(problem, temperature)
+
+    def objective(theta):
+        return scale * _mapped(g, base(theta)) + shift
+
+    value_and_grad = jax.value_and_grad(objective)
+    txs = _presets(lr, hyper)
+    states0 = tuple(tx.init(start) for tx in txs)
+
+    def update(k, grad, states, params, value):
+        updates, state = txs[k].update(grad, states[k], params, value=value, grad=grad, value_fn=objective)
+        return updates, (*states[:k], state, *states[k + 1 :])
+
+    branches = [lambda *a, k=k: update(k, *a) for k in range(len(txs))]
+
+    def body(i, carry):
+        params, states, rows, values = carry
+        value, grad = value_and_grad(params)
+        updates, states = jax.lax.switch(optimizer, branches, grad, states, params, value)
+        return optax.apply_updates(params, updates), states, rows.at[i].set(params), values.at[i].set(value)
+
+    rows = jnp.full((MAX_STEPS + 1, 2), jnp.nan, jnp.float32)
+    values = jnp.full((MAX_STEPS + 1,), jnp.nan, jnp.float32)
+    final, _, rows, values = jax.lax.fori_loop(0, steps, body, (start, states0, rows, values))
+    rows = rows.at[steps].set(final)
+    values = values.at[steps].set(objective(final))
+    return rows, values, jax.vmap(base)(rows)
+
+
+def _lanes_program(problem, optimizer, g, steps, lr, hyper, scale, shift, start, temperature):
+    lanes = (problem, optimizer, g, steps, lr, hyper, scale, shift, start)
+    return jax.lax.map(lambda lane: _lane(lane[:-1], lane[-1]), (*lanes, temperature))
+
+
+# one program: its arguments' shapes never change
+_LANES = Programs(_lanes_program, maxsize=1, name="lanes")
+
+
+def _lane_arrays(lanes: Sequence[Lane]) -> tuple[np.ndarray, ...]:
+    """The lanes as the program's arguments, padded to :data:`LANES` with empty (0-step) lanes."""
+    if not 1 <= len(lanes) <= LANES:
+        raise ValueError(f"between 1 and {LANES} lanes, got {len(lanes)}")
+    columns: dict[str, list] = {k: [] for k in ("p", "o", "g", "n", "lr", "h", "a", "c", "x", "t")}
+    for lane in [*lanes, *[lanes[0]] * (LANES - len(lanes))]:
+        p, preset = PROBLEMS[lane.problem], OPTIMIZERS[lane.optimizer]
+        hyper = tuple(lane.hyper) if len(lane.hyper) else preset.defaults()
+        if len(hyper) != len(preset.hyper):
+            raise ValueError(f"{lane.optimizer} takes {len(preset.hyper)} hyper-parameters, got {len(hyper)}")
+        if not 0 <= int(lane.steps) <= MAX_STEPS:
+            raise ValueError(f"steps must be in [0, {MAX_STEPS}], got {lane.steps}")
+        columns["p"].append(PROBLEM_NAMES.index(lane.problem))
+        columns["o"].append(OPTIMIZER_NAMES.index(lane.optimizer))
+        columns["g"].append(MAP_NAMES.index(lane.g))
+        columns["n"].append(int(lane.steps))
+        columns["lr"].append(lane.lr)
+        columns["h"].append((*hyper, *[0.0] * (MAX_HYPER - len(hyper))))
+        columns["a"].append(lane.scale)
+        columns["c"].append(lane.shift)
+        columns["x"].append(p.start if lane.start is None else lane.start)
+        columns["t"].append((p.temperature or 1.0) if lane.temperature is None else lane.temperature)
+    columns["n"][len(lanes) :] = [0] * (LANES - len(lanes))
+    ints = [np.asarray(columns[k], np.int32) for k in ("p", "o", "g", "n")]
+    floats = [f32(columns[k]) for k in ("lr", "h", "a", "c", "x", "t")]
+    return (*ints, *floats)
+
+
+def run_lanes(lanes: Sequence[Lane]) -> list[Run]:
+    """Runs up to :data:`LANES` lanes in the one compiled program; a :class:`Run` per lane.
+
+    Each run has ``lane.steps + 1`` rows: ``objective`` is ``L'`` (what the
+    optimizer saw), ``loss`` the original ``L`` at the same parameters.
+    """
+    rows, objective, loss = (np.asarray(a) for a in _LANES(*_lane_arrays(lanes)))
+    runs = []
+    for k, lane in enumerate(lanes):
+        n = int(lane.steps) + 1
+        params, obj, values = rows[k, :n], objective[k, :n], loss[k, :n]
+        runs.append(Run(params, obj, values, first_nonfinite(params, obj, values)))
+    return runs
+
+
+# --- landscapes --------------------------------------------------------------------------
+
+
+def _on_grid(fn, w1, w2):
+    theta = jnp.stack(jnp.meshgrid(w1, w2), axis=-1)
+    return jax.vmap(jax.vmap(fn))(theta)
+
+
+def _surfaces_program(problem, g, scale, shift, temperature, w1, w2, f1, f2):
+    base = _problem_loss(problem, temperature)
+
+    def objective(theta):
+        return scale * _mapped(g, base(theta)) + shift
+
+    values = _on_grid(base, w1, w2)
+    return (
+        values,
+        scale * _mapped(g, values) + shift,  # L' from the values already computed
+        _on_grid(jax.grad(base), f1, f2),
+        _on_grid(jax.grad(objective), f1, f2),
+    )
+
+
+_SURFACES = Programs(_surfaces_program, maxsize=1, name="surfaces")
+
+
+def surfaces(
+    problem: str,
+    *,
+    scale: float = 1.0,
+    g: str = "identity",
+    shift: float = 0.0,
+    temperature: float | None = None,
+) -> Views:
+    """:func:`lossviz.landscapes.views` at the app's resolutions, from the one compiled program."""
+    p = PROBLEMS[problem]
+    temperature = (p.temperature or 1.0) if temperature is None else temperature
+    w1, w2 = grid_axes(p.bounds, RESOLUTION)
+    f1, f2 = grid_axes(p.bounds, FIELD_RESOLUTION)
+    values, tvalues, grads, tgrads = (
+        np.asarray(a)
+        for a in _SURFACES(
+            np.int32(PROBLEM_NAMES.index(problem)),
+            np.int32(MAP_NAMES.index(g)),
+            f32(scale),
+            f32(shift),
+            f32(temperature),
+            w1,
+            w2,
+            f1,
+            f2,
+        )
+    )
+    return Views(
+        Landscape(w1, w2, values),
+        Landscape(w1, w2, tvalues),
+        GradientField(f1, f2, grads),
+        GradientField(f1, f2, tgrads),
+    )
+
+
+def run_preset(
+    problem: str,
+    optimizer: str,
+    *,
+    lr: float,
+    hyper: Sequence[float] = (),
+    steps: int = 100,
+    start: Sequence[float] | None = None,
+    scale: float = 1.0,
+    g: str = "identity",
+    shift: float = 0.0,
+    temperature: float | None = None,
+) -> Run:
+    """Runs a registered optimizer on ``scale * g(L) + shift`` of a registered problem (one lane).
+
+    Every argument is data of the one compiled program: nothing here compiles
+    after the first call. ``hyper`` defaults to the preset's defaults when
+    empty; ``temperature`` to the problem's own (ignored by problems without one).
+    """
+    start = None if start is None else (float(start[0]), float(start[1]))
+    lane = Lane(problem, optimizer, lr, int(steps), tuple(hyper), start, scale, g, shift, temperature)
+    return run_lanes([lane])[0]
+
+
+def warm_up() -> None:
+    """Compiles (or loads from the persistent cache) both programs."""
+    run_lanes([Lane(PROBLEM_NAMES[0], OPTIMIZER_NAMES[0], lr=0.01, steps=1)])
+    surfaces(PROBLEM_NAMES[0])

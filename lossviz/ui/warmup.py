@@ -1,0 +1,81 @@
+"""Warm-up: the app's programs compile once per server, before visitors need them.
+
+On the first script run of a server process, :func:`warm` turns on JAX's
+persistent compilation cache (a restart then loads the programs instead of
+compiling them), compiles the landing page's programs (the engine's two), and
+compiles the other pages' in a background thread. Every visitor after that
+finds them warm.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import jax
+import streamlit as st
+
+from lossviz import engine, nondifferentiable
+from lossviz.ui import cached
+from lossviz.ui.settings import TrainingSettings
+
+CACHE_ENV = "LOSSVIZ_JAX_CACHE"
+"""Folder of the persistent compilation cache; empty to turn it off."""
+
+
+def cache_dir() -> Path | None:
+    """Where compiled programs persist across restarts: ``$LOSSVIZ_JAX_CACHE``, else a writable default."""
+    chosen = os.environ.get(CACHE_ENV)
+    if chosen == "":
+        return None
+    for folder in ([Path(chosen)] if chosen else []) + [
+        Path.home() / ".cache" / "lossviz" / "jax",
+        Path(tempfile.gettempdir()) / "lossviz-jax",
+    ]:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / ".writable"
+            probe.touch()
+            probe.unlink()
+            return folder
+        except OSError:
+            continue
+    return None
+
+
+def use_persistent_cache() -> Path | None:
+    folder = cache_dir()
+    if folder is not None:
+        jax.config.update("jax_compilation_cache_dir", str(folder))
+        # every program of the app is worth keeping (the smallest compile in ~0.1 s)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    return folder
+
+
+class WarmUp:
+    """What the warm-up did: seconds for the landing programs, and the thread doing the rest."""
+
+    def __init__(self) -> None:
+        self.cache = use_persistent_cache()
+        start = time.perf_counter()
+        engine.warm_up()
+        self.landing_seconds = time.perf_counter() - start
+        self.rest_seconds: float | None = None
+        self.thread = threading.Thread(target=self._rest, name="lossviz-warm-up", daemon=True)
+        self.thread.start()
+
+    def _rest(self) -> None:
+        start = time.perf_counter()
+        nondifferentiable.warm_up()
+        cached.training_view(TrainingSettings())  # the training page's default view
+        self.rest_seconds = time.perf_counter() - start
+
+
+@st.cache_resource(show_spinner="Preparing the computations (once per server)…")
+def warm() -> WarmUp:
+    """The process's one warm-up (started by the first script run)."""
+    return WarmUp()

@@ -1,0 +1,52 @@
+"""The server's warm-up and its persistent compilation cache."""
+
+import os
+import subprocess
+import sys
+
+from lossviz.ui import warmup
+
+
+def test_cache_folder_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv(warmup.CACHE_ENV, str(tmp_path / "c"))
+    assert warmup.cache_dir() == tmp_path / "c" and (tmp_path / "c").is_dir()
+    monkeypatch.setenv(warmup.CACHE_ENV, "")
+    assert warmup.cache_dir() is None
+
+
+def test_an_unwritable_folder_falls_back_to_a_writable_one(monkeypatch, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv(warmup.CACHE_ENV, str(blocker / "sub"))
+    folder = warmup.cache_dir()
+    assert folder is not None and folder != blocker / "sub" and os.access(folder, os.W_OK)
+
+
+WARM = """
+from jax import monitoring
+events = []
+monitoring.register_event_listener(lambda event, **kw: events.append(event))
+monitoring.register_event_duration_secs_listener(lambda event, duration, **kw: events.append(event))
+from lossviz.ui import warmup
+w = warmup.WarmUp()
+w.thread.join()
+from lossviz import engine
+misses = events.count("/jax/compilation_cache/cache_misses")  # compiled by XLA
+hits = events.count("/jax/compilation_cache/cache_hits")  # loaded from the folder
+print(misses, hits, w.rest_seconds is not None, engine._LANES.live(), engine._SURFACES.live())
+"""
+
+
+def test_a_restart_loads_the_programs_from_the_persistent_cache(tmp_path):
+    env = {**os.environ, warmup.CACHE_ENV: str(tmp_path)}
+    runs = [
+        subprocess.run([sys.executable, "-c", WARM], env=env, capture_output=True, text=True, check=True)
+        for _ in range(2)
+    ]
+    first, second = ([int(v) if v.isdigit() else v for v in r.stdout.split()] for r in runs)
+    assert (
+        first[0] >= 5 and first[1] == 0 and first[2:] == ["True", 1, 1]
+    )  # all compiled: engine, pages, training
+    assert any(name.startswith("jit__lanes_program") for name in os.listdir(tmp_path))
+    assert second[0] == 0 and second[1] >= 5  # the restart compiled nothing: every program was loaded
+    assert second[2:] == ["True", 1, 1]
