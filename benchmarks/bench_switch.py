@@ -23,6 +23,7 @@ import argparse
 import os
 import statistics
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -33,7 +34,7 @@ import optax  # noqa: E402
 from streamlit import logger as _st_logger  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from lossviz.ui import settings  # noqa: E402
+from lossviz.ui import settings, warmup  # noqa: E402
 
 _st_logger.get_logger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel("ERROR")
 _compiles: list[float] = []
@@ -68,15 +69,18 @@ SWITCHES = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=2, help="passes over each list of choices")
+    parser.add_argument(
+        "--reuse-cache", action="store_true", help="keep JAX's persistent cache (default: a fresh, cold one)"
+    )
     args = parser.parse_args()
+    if not args.reuse_cache:
+        os.environ[warmup.CACHE_ENV] = tempfile.mkdtemp(prefix="lossviz-bench-")
     jax.monitoring.register_event_duration_secs_listener(_on_event)
     print(f"jax {jax.__version__}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
 
     at = AppTest.from_file(os.path.join(ROOT, "app.py"), default_timeout=300)
     t, n = _timed(at)  # the first run of a server: app.py's warm-up compiles the programs
     print(f"first run (warm-up included): {t:.2f} s, {n} compiles ({sum(_compiles):.2f} s of XLA)")
-    from lossviz.ui import warmup
-
     warmup.warm().thread.join()
     print(
         f"  warm-up: landing programs {warmup.warm().landing_seconds:.2f} s, the rest {warmup.warm().rest_seconds:.2f} s"
