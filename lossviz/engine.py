@@ -33,20 +33,19 @@ import numpy as np
 import optax
 
 from lossviz.landscapes import GradientField, Landscape, Views, grid_axes
-from lossviz.optimizers import OPTIMIZERS
+from lossviz.optimizers import MAX_HYPER, OPTIMIZERS, PRESET_NAMES, selected
 from lossviz.problems import PROBLEMS
 from lossviz.programs import Programs
 from lossviz.trajectories import Run, f32, first_nonfinite
 from lossviz.transforms import MONOTONE_MAPS
 
 PROBLEM_NAMES: tuple[str, ...] = tuple(PROBLEMS)
-OPTIMIZER_NAMES: tuple[str, ...] = tuple(OPTIMIZERS)
+OPTIMIZER_NAMES: tuple[str, ...] = PRESET_NAMES
 MAP_NAMES: tuple[str, ...] = tuple(MONOTONE_MAPS)
 MAX_STEPS = 1000
 """The longest run; a lane of ``steps`` updates stops there (its buffers have ``MAX_STEPS + 1`` rows)."""
 LANES = 2 * len(OPTIMIZERS)
 """Lanes per call: the all-optimizers table needs 2 per preset (on L and on L')."""
-MAX_HYPER = max(len(p.hyper) for p in OPTIMIZERS.values())
 RESOLUTION = 200
 FIELD_RESOLUTION = 25
 
@@ -84,13 +83,6 @@ def _mapped(index: jax.Array, values: jax.Array) -> jax.Array:
     return jax.lax.switch(index, [MONOTONE_MAPS[name].fn for name in MAP_NAMES], values)
 
 
-def _presets(lr: jax.Array, hyper: jax.Array) -> list[optax.GradientTransformationExtraArgs]:
-    return [
-        optax.with_extra_args_support(OPTIMIZERS[name].build(lr, hyper[: len(OPTIMIZERS[name].hyper)]))
-        for name in OPTIMIZER_NAMES
-    ]
-
-
 def _lane(lane, temperature):
     """One run of up to ``MAX_STEPS`` updates; rows past the lane's length are left NaN."""
     problem, optimizer, g, steps, lr, hyper, scale, shift, start = lane
@@ -100,24 +92,17 @@ def _lane(lane, temperature):
         return scale * _mapped(g, base(theta)) + shift
 
     value_and_grad = jax.value_and_grad(objective)
-    txs = _presets(lr, hyper)
-    states0 = tuple(tx.init(start) for tx in txs)
-
-    def update(k, grad, states, params, value):
-        updates, state = txs[k].update(grad, states[k], params, value=value, grad=grad, value_fn=objective)
-        return updates, (*states[:k], state, *states[k + 1 :])
-
-    branches = [lambda *a, k=k: update(k, *a) for k in range(len(txs))]
+    tx = selected(optimizer, lr, hyper)
 
     def body(i, carry):
-        params, states, rows, values = carry
+        params, state, rows, values = carry
         value, grad = value_and_grad(params)
-        updates, states = jax.lax.switch(optimizer, branches, grad, states, params, value)
-        return optax.apply_updates(params, updates), states, rows.at[i].set(params), values.at[i].set(value)
+        updates, state = tx.update(grad, state, params, value=value, grad=grad, value_fn=objective)
+        return optax.apply_updates(params, updates), state, rows.at[i].set(params), values.at[i].set(value)
 
     rows = jnp.full((MAX_STEPS + 1, 2), jnp.nan, jnp.float32)
     values = jnp.full((MAX_STEPS + 1,), jnp.nan, jnp.float32)
-    final, _, rows, values = jax.lax.fori_loop(0, steps, body, (start, states0, rows, values))
+    final, _, rows, values = jax.lax.fori_loop(0, steps, body, (start, tx.init(start), rows, values))
     rows = rows.at[steps].set(final)
     values = values.at[steps].set(objective(final))
     return rows, values, jax.vmap(base)(rows)

@@ -216,3 +216,53 @@ _PRESET_LIST = (
 
 OPTIMIZERS: dict[str, Preset] = {p.name: p for p in _PRESET_LIST}
 DEFAULT_OPTIMIZER = "sgd"
+
+
+PRESET_NAMES: tuple[str, ...] = tuple(OPTIMIZERS)
+MAX_HYPER = max(len(p.hyper) for p in _PRESET_LIST)
+
+
+def selected(index: Any, learning_rate: Any, hyper: Any) -> optax.GradientTransformationExtraArgs:
+    """Every preset in one transformation; ``index`` (traced) selects the one that updates.
+
+    The state holds every preset's state; an update runs only the selected
+    preset's (``lax.switch``) and leaves the others as they are. So the choice of
+    optimizer is data: one compiled program serves all of them.
+
+    Args:
+      index: position of the preset in :data:`PRESET_NAMES` (an int32 scalar).
+      learning_rate: the learning rate (traced).
+      hyper: ``(MAX_HYPER,)``: the preset's hyper-parameters in its order, padded.
+
+    Every branch is traced, so ``update`` takes what any preset needs:
+    ``value=``, ``grad=`` and ``value_fn=``.
+
+    >>> import jax.numpy as jnp
+    >>> tx = selected(PRESET_NAMES.index("sgd"), 0.1, jnp.zeros(MAX_HYPER))
+    >>> params, grad = jnp.array([1.0, 2.0]), jnp.array([1.0, 1.0])
+    >>> loss = lambda p: jnp.sum(p)
+    >>> updates, _ = tx.update(grad, tx.init(params), params, value=loss(params), grad=grad, value_fn=loss)
+    >>> [round(float(u), 3) for u in updates]
+    [-0.1, -0.1]
+    """
+    txs = [
+        optax.with_extra_args_support(
+            OPTIMIZERS[name].build(learning_rate, hyper[: len(OPTIMIZERS[name].hyper)])
+        )
+        for name in PRESET_NAMES
+    ]
+
+    def init_fn(params):
+        return tuple(tx.init(params) for tx in txs)
+
+    def update_fn(updates, state, params=None, **extra_args):
+        def branch(k):
+            def run(grads, states, params):
+                new, inner = txs[k].update(grads, states[k], params, **extra_args)
+                return new, (*states[:k], inner, *states[k + 1 :])
+
+            return run
+
+        return jax.lax.switch(index, [branch(k) for k in range(len(txs))], updates, state, params)
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)

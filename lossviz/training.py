@@ -36,7 +36,7 @@ import numpy as np
 import optax
 
 from lossviz import datasets
-from lossviz.optimizers import OPTIMIZERS
+from lossviz.optimizers import MAX_HYPER, OPTIMIZERS, PRESET_NAMES, selected
 from lossviz.programs import Programs
 from lossviz.trajectories import f32
 
@@ -201,20 +201,20 @@ def _compare(params):
     )
 
 
-def _init_state_program(params, lr, hyper, *, optimizer: str):
-    return jax.vmap(OPTIMIZERS[optimizer].build(lr, hyper).init)(params)
+def _init_state_program(params, optimizer, lr, hyper):
+    return jax.vmap(selected(optimizer, lr, hyper).init)(params)
 
 
-def _train_chunk_program(
-    carry, idx, stop, lr, hyper, scales, shifts, data, *, optimizer: str, activation: str
-):
+def _train_chunk_program(carry, idx, stop, optimizer, lr, hyper, scales, shifts, data, *, activation: str):
     """Up to :data:`CHUNK` epochs of all lanes.
 
     Args:
       carry: ``(params, opt_state)``, each leaf with a leading lane axis.
       idx: ``(CHUNK, n_batches, batch)`` minibatch indices per epoch, shared by all lanes.
       stop: epochs of this chunk to run; the others leave ``carry`` as it is.
-      lr, hyper: the optimizer's hyper-parameters (traced).
+      optimizer: the preset's index in :data:`lossviz.optimizers.PRESET_NAMES` (traced: every
+        preset runs in this one program, see :func:`lossviz.optimizers.selected`).
+      lr, hyper: the optimizer's hyper-parameters (traced; ``hyper`` padded to ``MAX_HYPER``).
       scales, shifts: ``(lanes,)``: each lane minimises ``scale * L + shift``.
       data: ``(x_train, y_train, x_test, y_test)``.
 
@@ -222,7 +222,7 @@ def _train_chunk_program(
       The new carry and per-epoch ``(objective, loss, accuracy, test_accuracy,
       equal, diff, finite)``, each ``(CHUNK, lanes)``.
     """
-    tx = OPTIMIZERS[optimizer].build(lr, hyper)
+    tx = selected(optimizer, lr, hyper)
     lane_epoch = jax.vmap(
         functools.partial(_lane_epoch, tx=tx, activation=activation), in_axes=(0, 0, 0, None, None)
     )
@@ -242,9 +242,10 @@ def _train_chunk_program(
     return jax.lax.scan(epoch, carry, (idx, jnp.arange(CHUNK, dtype=jnp.int32)))
 
 
-# one program per optimizer, activation and shapes (data set, width, batch size); least recently used freed
-_init_state = Programs(_init_state_program, static=("optimizer",), maxsize=12, name="training_init")
-_train_chunk = Programs(_train_chunk_program, static=("optimizer", "activation"), maxsize=12, name="training")
+# one program per activation and shapes (data set, width, batch size): the optimizer is data;
+# the least recently used program is freed
+_init_state = Programs(_init_state_program, maxsize=12, name="training_init")
+_train_chunk = Programs(_train_chunk_program, static=("activation",), maxsize=12, name="training")
 
 
 def _check(optimizer: str, hidden: Sequence[int], activation: str, epochs: int, batch_size: int | None, seed):
@@ -319,30 +320,29 @@ def train_variants(
     scales, shifts = f32([1.0, 1.0, -1.0]), f32([0.0, shift, 0.0])
     traced = dict(
         lr=f32(default_lr(optimizer) if lr is None else lr),
-        hyper=f32(hyper),
+        optimizer=np.int32(PRESET_NAMES.index(optimizer)),
+        hyper=f32((*hyper, *[0.0] * (MAX_HYPER - len(hyper)))),
         scales=scales,
         shifts=shifts,
         data=jax.device_put((ds.x_train, ds.y_train, ds.x_test, ds.y_test)),  # jnp.asarray would compile
     )
     # an endless stream of epochs; the last chunk draws a few unused ones
     batches = (epoch_batches(batch_rng, ds.x_train.shape[0], batch_size or 0) for _ in itertools.count())
-    per_epoch, params = _run(params, batches, int(epochs), traced, optimizer, activation, on_progress)
+    per_epoch, params = _run(params, batches, int(epochs), traced, activation, on_progress)
     return {
         name: _history(lane, per_epoch, params, float(scales[lane]), float(shifts[lane]), activation)
         for lane, name in enumerate(VARIANTS)
     }
 
 
-def _run(params, batches, epochs: int, traced: dict, optimizer: str, activation: str, on_progress):
+def _run(params, batches, epochs: int, traced: dict, activation: str, on_progress):
     """Calls :func:`_train_chunk` until ``epochs`` are done; per-epoch outputs ``(epochs, lanes)``."""
-    carry = (params, _init_state(params, traced["lr"], traced["hyper"], optimizer=optimizer))
+    carry = (params, _init_state(params, traced["optimizer"], traced["lr"], traced["hyper"]))
     outputs = []
     for start in range(0, epochs, CHUNK):
         stop = min(CHUNK, epochs - start)
         idx = np.stack([next(batches) for _ in range(CHUNK)])
-        carry, out = _train_chunk(
-            carry, idx, np.int32(stop), **traced, optimizer=optimizer, activation=activation
-        )
+        carry, out = _train_chunk(carry, idx, np.int32(stop), **traced, activation=activation)
         outputs.append((stop, out))
         if on_progress is not None:
             jax.block_until_ready(out)

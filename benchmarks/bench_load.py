@@ -1,0 +1,855 @@
+"""Many visitors at once over Streamlit's own websocket protocol: latency, correct views, server memory.
+
+A fresh ``streamlit run app.py`` serves N simulated visitors, no browser: each
+opens a websocket to ``/_stcore/stream`` (subprotocol ``streamlit``), sends
+``BackMsg.rerun_script`` requests as the frontend does and reads the
+``ForwardMsg`` stream until the run's ``script_finished``.
+
+* Views: each visitor does ``--views`` reruns ("views") in one session, in
+  turn on the three pages (Explorer, Train a network, Non-differentiable
+  losses), each named by a query string drawn from a seeded RNG (problem,
+  optimizer, map ``g``, shift ``c``, scale ``a``, ``lr`` on the 1-2-5 grid,
+  ``steps``; ``T``; data set, ``width``, ``epochs``). A session's first view is
+  its page load (``page_name`` from the URL path, the Explorer being the
+  default page at ``/``); later views are sent as the browser's back/forward
+  navigation (``page_script_hash`` of the page and ``is_history_navigation``),
+  the one way a session re-renders another URL: a rerun without that flag
+  keeps the session's widget values and only lets the URL set the keys it names.
+* Check: each view must show what its query string names, with the page's
+  defaults for the keys it leaves out, read from the run's deltas: on the
+  Explorer the problem selectbox, the verdict box ("<optimizer title>, L′ =
+  <transform>: ..."), the "Every optimizer at learning rate ..., N steps" caption
+  and the playback step (at the end); on the training page the caption (data
+  set, network widths, optimizer, lr, epochs); on the non-differentiable page
+  "... at T = <T>:" and the lr and steps sliders. A view is *wrong* when any of
+  these is missing or differs (a link notice about a valid value counts too);
+  exceptions (exception elements in the deltas) and timeouts (``--timeout``,
+  60 s per view) are counted apart.
+* Latency: send -> ``script_finished`` of the view's run; p50 / p95 / max.
+* Memory: VmRSS of the server process and its children, sampled every 0.5 s in
+  a thread, with the peak and a short timeline; with ``--soak`` (more views)
+  the mean RSS of each quarter of the concurrent phase, and whether the last
+  quarter is within 5% of the third.
+* Baseline in the same run: one visitor doing the same kind of views (same
+  generator, same page rotation, its own draws) alone, before the concurrent
+  phase; ratios "under load / alone" are printed. Its draws are its own so that
+  neither phase finds the other's results in the app's caches.
+
+``--warm`` first opens each page once with its defaults (the server's first
+run compiles the programs every view needs; the rest warms in a background
+thread) and leaves those views out of the figures. Without it the baseline's
+first view pays for the warm-up.
+
+Budgets (DESIGN.md, "Performance budgets"): steady memory <= 700 MB; under
+load every view right, no exception, no timeout. Latency has no budget: the
+ratio to the baseline is printed.
+
+Run from the repo root: ``python benchmarks/bench_load.py [--visitors N] [--views M] [--soak] [--port P] [--warm]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import dataclasses
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
+from websockets.asyncio.client import connect  # noqa: E402
+
+MEMORY_BUDGET_MB = 700.0
+STEADY_TOLERANCE = 0.05  # --soak: the last quarter's RSS within 5% of the third's
+SAMPLE_EVERY_S = 0.5
+
+# --- what the app offers (labels as the widgets show them and links carry them) ------------------
+
+EXPLORER, TRAINING, NONDIFF = "", "training", "nondifferentiable"  # URL paths ("" = the default page)
+PAGE_NAMES = {EXPLORER: "explorer", TRAINING: "training", NONDIFF: "nondifferentiable"}
+PAGES = (EXPLORER, TRAINING, NONDIFF)
+
+PROBLEMS = (
+    "Linear regression",
+    "Rosenbrock",
+    "Himmelblau",
+    "Beale",
+    "Saddle",
+    "Rastrigin",
+    "Logistic regression",
+    "Ill-conditioned quadratic",
+)
+UNBOUNDED_BELOW = {"Saddle"}  # the maps other than L need L >= 0
+# optimizer label -> the title the Explorer's verdict box starts with
+OPTIMIZERS = {
+    "SGD": "SGD (plain gradient descent)",
+    "Momentum": "SGD with momentum",
+    "Nesterov": "Nesterov momentum",
+    "Adagrad": "Adagrad",
+    "RMSProp": "RMSProp",
+    "Adam": "Adam",
+    "Lion": "Lion (sign method)",
+    "Polyak": "Polyak step size (f* = 0)",
+    "Line search": "Backtracking (Armijo) line search",
+    "Loss × grad": "Hypothesis: step = lr × L × ∇L",
+}
+MAPS = ("L", "log(1 + L)", "√L", "L²")
+SCALES = (-1.0, 2.0, 0.5, -2.0, 1.5)
+SHIFTS = (-6.2832, 3.5, -1.0, 10.0, -100.0)
+LR_GRID = tuple(float(f"{m}e{e}") for e in range(-4, 1) for m in (1, 2, 5)) + (10.0,)
+T_GRID = tuple(float(f"{m}e{e}") for e in range(-2, 1) for m in (1, 2, 5))
+DATASETS = {"Two moons": 2, "Circles": 2, "Blobs (3 classes)": 3, "Spiral (3 classes)": 3}  # -> classes
+
+# a page's value for a key its link leaves out
+DEFAULTS = {
+    EXPLORER: {
+        "problem": "Linear regression",
+        "opt": "SGD",
+        "g": "L",
+        "a": 1.0,
+        "c": 0.0,
+        "lr": 0.05,
+        "steps": 200,
+    },
+    TRAINING: {"data": "Two moons", "width": 16, "opt": "SGD", "lr": 0.1, "epochs": 200},
+    NONDIFF: {"T": 0.5, "lr": 0.5, "steps": 200},
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class View:
+    page: str  # URL path
+    params: tuple[tuple[str, str], ...]  # what the link carries, in order
+
+    @property
+    def query(self) -> str:
+        """The query string as a browser sends it (percent-encoded, no '?')."""
+        return urllib.parse.urlencode(self.params, quote_via=urllib.parse.quote)
+
+    def __str__(self) -> str:
+        readable = "&".join(f"{k}={v}" for k, v in self.params)
+        return f"{PAGE_NAMES[self.page]}?{readable}"
+
+    def setting(self, key: str) -> str | float:
+        given = dict(self.params).get(key)
+        default = DEFAULTS[self.page][key]
+        if given is None:
+            return default
+        return float(given) if isinstance(default, (int, float)) else given
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def _explorer_view(rng: random.Random) -> View:
+    p: dict[str, str] = {}
+    problem = rng.choice(PROBLEMS)
+    if rng.random() < 0.9:
+        p["problem"] = problem
+    else:
+        problem = DEFAULTS[EXPLORER]["problem"]
+    if rng.random() < 0.7:
+        p["opt"] = rng.choice(list(OPTIMIZERS))
+    if rng.random() < 0.4 and problem not in UNBOUNDED_BELOW:
+        p["g"] = rng.choice(MAPS)
+    if rng.random() < 0.3:
+        p["a"] = _num(rng.choice(SCALES))
+    if rng.random() < 0.4:
+        p["c"] = _num(rng.choice(SHIFTS))
+    if rng.random() < 0.6:
+        p["lr"] = _num(rng.choice(LR_GRID))
+    if rng.random() < 0.5:
+        p["steps"] = str(10 * rng.randint(1, 100))
+    return View(EXPLORER, tuple(p.items()))
+
+
+def _training_view(rng: random.Random) -> View:
+    p: dict[str, str] = {}
+    if rng.random() < 0.9:
+        p["data"] = rng.choice(list(DATASETS))
+    if rng.random() < 0.5:
+        p["width"] = str(rng.randint(2, 64))
+    if rng.random() < 0.5:
+        p["epochs"] = str(10 * rng.randint(1, 50))
+    if rng.random() < 0.5:
+        p["opt"] = rng.choice(list(OPTIMIZERS))
+    if rng.random() < 0.5:
+        p["lr"] = _num(rng.choice(LR_GRID))
+    return View(TRAINING, tuple(p.items()))
+
+
+def _nondiff_view(rng: random.Random) -> View:
+    p: dict[str, str] = {}
+    if rng.random() < 0.8:
+        p["T"] = _num(rng.choice(T_GRID))
+    if rng.random() < 0.5:
+        p["steps"] = str(10 * rng.randint(1, 100))
+    if rng.random() < 0.6:
+        p["lr"] = _num(rng.choice(LR_GRID))
+    return View(NONDIFF, tuple(p.items()))
+
+
+MAKERS = {EXPLORER: _explorer_view, TRAINING: _training_view, NONDIFF: _nondiff_view}
+
+
+def make_views(seed: int, count: int, first_page: int) -> list[View]:
+    """``count`` views, the pages in turn from ``PAGES[first_page]``, settings drawn from ``seed``."""
+    rng = random.Random(seed)
+    return [MAKERS[PAGES[(first_page + k) % len(PAGES)]](rng) for k in range(count)]
+
+
+# --- what a run showed -------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Shown:
+    """The texts and bound-widget values one script run sent."""
+
+    texts: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (element type, body)
+    widgets: dict[str, str] = dataclasses.field(default_factory=dict)  # query-param key -> value shown
+
+    def add(self, element) -> None:
+        kind = element.WhichOneof("type")
+        if kind in ("markdown", "alert", "text"):
+            self.texts.append((kind, getattr(element, kind).body))
+        elif kind == "selectbox":
+            w = element.selectbox
+            if w.query_param_key:
+                shown = w.raw_value if w.set_value else ""
+                if not w.set_value and 0 <= w.default < len(w.options):
+                    shown = w.options[w.default]
+                self.widgets[w.query_param_key] = shown
+        elif kind == "slider":
+            w = element.slider
+            if not w.query_param_key:
+                return
+            if w.type == w.SELECT_SLIDER:
+                if w.set_value and w.raw_value:
+                    self.widgets[w.query_param_key] = w.raw_value[0]
+                elif w.default and 0 <= int(w.default[0]) < len(w.options):
+                    self.widgets[w.query_param_key] = w.options[int(w.default[0])]
+            else:
+                values = w.value if w.set_value and w.value else w.default
+                if values:
+                    self.widgets[w.query_param_key] = _num(values[0])
+
+    def find(self, pattern: str, kinds: tuple[str, ...] = ("markdown",)) -> re.Match | None:
+        for kind, body in self.texts:
+            if kind in kinds:
+                m = re.search(pattern, body, flags=re.S)
+                if m:
+                    return m
+        return None
+
+
+def _transform(a: float, g: str, c: float) -> str:
+    """The transform as the Explorer writes it: L′ = a·g(L) + c."""
+    scale = "" if a == 1.0 else ("−" if a == -1.0 else f"{a:g}·")
+    inner = g if a in (1.0, -1.0) or g == "L" else f"({g})"
+    shift = "" if c == 0.0 else f" {'+' if c > 0 else '−'} {abs(c):.4g}"
+    return f"L′ = {scale}{inner}{shift}"
+
+
+def _group(m: re.Match | None, name: str | int = 1) -> str | None:
+    return None if m is None else m.group(name)
+
+
+def checks(view: View, shown: Shown) -> list[tuple[str, str, str | None]]:
+    """``(what, expected, shown)`` for every piece of evidence of the view (shown None: missing)."""
+    s = view.setting
+    out: list[tuple[str, str, str | None]] = []
+    if view.page == EXPLORER:
+        out.append(("problem", str(s("problem")), shown.widgets.get("problem")))
+        prefix = f"{OPTIMIZERS[str(s('opt'))]}, {_transform(float(s('a')), str(s('g')), float(s('c')))}: "
+        box = next((body for kind, body in shown.texts if kind == "alert" and "L′ = " in body), None)
+        out.append(("verdict", prefix, None if box is None else box[: len(prefix)]))
+        caption = shown.find(
+            r"Every optimizer at learning rate (\S+) with its default hyper-parameters, (\d+) steps"
+        )
+        out.append(("lr", _num(float(s("lr"))), _group(caption, 1)))
+        out.append(("steps", str(int(s("steps"))), _group(caption, 2)))
+        out.append(("playback step", str(int(s("steps"))), shown.widgets.get("step")))
+    elif view.page == TRAINING:
+        m = shown.find(
+            r"^(?P<data>[^:]+): .*? training points, network \d+-(?P<width>\d+)-\d+-(?P<classes>\d+), "
+            r"(?P<opt>.+?) at lr (?P<lr>\S+), (?P<epochs>\d+) epochs"
+        )
+        data = str(s("data"))
+        out.append(("data", data, _group(m, "data")))
+        out.append(("width", str(int(s("width"))), _group(m, "width")))
+        out.append(("classes", str(DATASETS[data]), _group(m, "classes")))
+        out.append(("opt", str(s("opt")), _group(m, "opt")))
+        out.append(("lr", _num(float(s("lr"))), _group(m, "lr")))
+        out.append(("epochs", str(int(s("epochs"))), _group(m, "epochs")))
+    else:
+        out.append(("T", _num(float(s("T"))), _group(shown.find(r"= 1/\(4T\) at T = (\S+?):"))))
+        out.append(("lr", _num(float(s("lr"))), shown.widgets.get("lr")))
+        out.append(("steps", str(int(s("steps"))), shown.widgets.get("steps")))
+    return out
+
+
+# the app's notices about a link value it rejected (common.show_notices); every link here is valid
+_NOTICE = re.compile(r"is not a number|is not finite|is outside \[|is not one of|Unknown parameter")
+
+
+@dataclasses.dataclass
+class Result:
+    view: View
+    phase: str
+    visitor: int
+    how: str = ""  # "page load", "same page" or "from <page>": how the session got to the view
+    seconds: float | None = None  # send -> script_finished; None on a timeout or a lost connection
+    wrong: list[str] = dataclasses.field(default_factory=list)
+    exceptions: list[str] = dataclasses.field(default_factory=list)
+    timed_out: bool = False
+    error: str | None = None  # the connection failed or closed
+
+    @property
+    def ok(self) -> bool:
+        return not (self.wrong or self.exceptions or self.timed_out or self.error)
+
+
+# --- one visitor ---------------------------------------------------------------------------------
+
+
+def rerun_request(view: View, port: int, page_hash: str | None, history: bool) -> bytes:
+    """The ``BackMsg`` the frontend sends to run ``view``'s page with its query string."""
+    msg = BackMsg()
+    state = msg.rerun_script
+    state.query_string = view.query
+    if page_hash:
+        state.page_script_hash = page_hash
+    else:
+        state.page_name = view.page  # a page load: the URL path
+    state.is_history_navigation = history
+    state.widget_states.SetInParent()  # no widget touched: every bound widget comes from the URL
+    info = state.context_info
+    info.timezone, info.timezone_offset, info.locale = "UTC", 0, "en-US"
+    info.url = f"http://127.0.0.1:{port}/{view.page}" + (f"?{view.query}" if view.query else "")
+    info.is_embedded, info.color_scheme = False, "light"
+    return msg.SerializeToString()
+
+
+class Visitor:
+    """One browser tab: a websocket session, reconnected after a timeout or a lost connection."""
+
+    def __init__(self, port: int, index: int, timeout: float, reload: bool = False) -> None:
+        self.port, self.index, self.timeout, self.reload = port, index, timeout, reload
+        self.ws = None
+        self.page_hashes: dict[str, str] = {}  # URL path -> page_script_hash (from the navigation message)
+        self.page: str | None = None  # the page the session shows; None before its first run
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            ws, self.ws = self.ws, None
+            try:
+                await asyncio.wait_for(ws.close(), 5)
+            except Exception:  # noqa: BLE001 - closing a broken connection
+                pass
+
+    async def _connect(self) -> None:
+        self.ws = await connect(
+            f"ws://127.0.0.1:{self.port}/_stcore/stream",
+            subprotocols=["streamlit"],
+            max_size=None,
+            open_timeout=self.timeout,
+            ping_interval=None,  # the frontend sends no pings; a busy server must not be cut off
+            close_timeout=5,
+        )
+        self.page_hashes, self.page = {}, None
+
+    async def view(self, view: View, phase: str) -> Result:
+        result = Result(view, phase, self.index)
+        try:
+            if self.reload:
+                await self.close()
+            if self.ws is None:
+                await asyncio.wait_for(self._connect(), self.timeout)
+            loaded = self.page is not None
+            if not loaded:
+                result.how = "page load"
+            else:
+                result.how = "same page" if self.page == view.page else f"from {PAGE_NAMES[self.page]}"
+            page_hash = self.page_hashes.get(view.page) if loaded else None
+            t0 = time.perf_counter()
+            await self.ws.send(rerun_request(view, self.port, page_hash, history=loaded))
+            self.page = view.page
+            shown = await self._read_run(result, t0)
+        except TimeoutError:
+            result.timed_out = True
+            await self.close()  # the next view starts a fresh session, like a reload
+            return result
+        except Exception as e:  # noqa: BLE001 - a failed view is counted, not fatal
+            result.error = f"{type(e).__name__}: {e}"
+            await self.close()
+            return result
+        for what, expected, got in checks(view, shown):
+            if got != expected:
+                result.wrong.append(f"{what}: expected {expected!r}, page shows {got!r}")
+        for kind, body in shown.texts:
+            if kind == "alert" and _NOTICE.search(body):
+                result.wrong.append(f"notice: {body[:100]!r}")
+        return result
+
+    async def _read_run(self, result: Result, t0: float) -> Shown:
+        """Reads ForwardMsgs until the ``script_finished`` of the run this request started."""
+        run_id: str | None = None
+        shown = Shown()
+        for _ in range(1_000_000):  # bounded; the deadline below ends it long before
+            remaining = t0 + self.timeout - time.perf_counter()
+            if remaining <= 0:
+                raise TimeoutError
+            msg = ForwardMsg.FromString(await asyncio.wait_for(self.ws.recv(), remaining))
+            kind = msg.WhichOneof("type")
+            if kind == "new_session":
+                run_id, shown = msg.metadata.run.script_run_id, Shown()  # a run (or an st.rerun) starts
+            elif kind == "navigation":
+                self.page_hashes = {p.url_pathname: p.page_script_hash for p in msg.navigation.app_pages}
+            elif kind == "page_not_found":
+                result.wrong.append(f"page not found: {msg.page_not_found.page_name!r}")
+            elif kind == "session_event" and msg.session_event.HasField("script_compilation_exception"):
+                e = msg.session_event.script_compilation_exception
+                result.exceptions.append(f"{e.type}: {e.message}")
+            elif kind == "delta" and run_id is not None and msg.delta.WhichOneof("type") == "new_element":
+                element = msg.delta.new_element
+                if element.WhichOneof("type") == "exception":
+                    e = element.exception
+                    result.exceptions.append(f"{e.type}: {e.message.splitlines()[0] if e.message else ''}")
+                else:
+                    shown.add(element)
+            elif kind == "script_finished" and run_id is not None:
+                if msg.metadata.run.script_run_id not in (run_id, ""):
+                    continue  # an earlier run's
+                if msg.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    continue  # st.rerun(): the next run follows
+                result.seconds = time.perf_counter() - t0
+                if msg.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
+                    result.exceptions.append("the script did not compile")
+                return shown
+        raise TimeoutError
+
+
+async def visit(visitor: Visitor, views: list[View], phase: str, deadline: float, sink) -> None:
+    try:
+        for view in views:
+            if time.perf_counter() > deadline:
+                break
+            sink(await visitor.view(view, phase))
+    finally:
+        await visitor.close()
+
+
+def run_phase(
+    port: int, plans: list[list[View]], phase: str, timeout: float, seconds: float, sink, reload: bool = False
+) -> float:
+    """Runs one visitor per plan, all at once, until the plans end or ``seconds`` pass; returns the wall time."""
+
+    async def main() -> None:
+        deadline = time.perf_counter() + seconds
+        visitors = [Visitor(port, i, timeout, reload) for i in range(len(plans))]
+        await asyncio.gather(*(visit(v, views, phase, deadline, sink) for v, views in zip(visitors, plans)))
+
+    t0 = time.perf_counter()
+    asyncio.run(main())
+    return time.perf_counter() - t0
+
+
+# --- the server and its memory ---------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo and len(found) < 1000:
+        p = todo.pop()
+        found.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except OSError:
+            continue
+    return found
+
+
+def rss_mb(pid: int) -> float:
+    """VmRSS of ``pid`` and its children, MB (1 MB = 2**20 bytes)."""
+    total = 0.0
+    for p in _descendants(pid):
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) / 1024.0
+        except OSError:
+            continue
+    return total
+
+
+class Server:
+    """``streamlit run app.py`` on 127.0.0.1 in a fresh process; ``t0`` is its start."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.log = tempfile.NamedTemporaryFile(prefix="bench_load_", suffix=".log", delete=False)
+        self.t0 = time.perf_counter()
+        # A file, not a pipe: a full pipe would block the server.
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_healthy(self, timeout: float = 90.0) -> float:
+        deadline = time.perf_counter() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200 and r.read().strip() == b"ok":
+                        return time.perf_counter() - self.t0
+            except OSError:
+                pass
+            if time.perf_counter() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("streamlit did not start:\n" + self.log_tail())
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=20)
+        self.log.close()
+
+    def log_tail(self, n: int = 30) -> str:
+        with open(self.log.name, errors="replace") as f:
+            return "".join(f.readlines()[-n:])
+
+    def log_errors(self) -> list[str]:
+        with open(self.log.name, errors="replace") as f:
+            return [
+                line.rstrip() for line in f if "Traceback" in line or " ERROR " in line or "Exception" in line
+            ]
+
+
+class RssSampler(threading.Thread):
+    """Samples the server's RSS every 0.5 s: ``(seconds since the server started, MB, phase)``."""
+
+    def __init__(self, server: Server, max_seconds: float) -> None:
+        super().__init__(name="rss-sampler", daemon=True)
+        self.server, self.max_seconds = server, max_seconds
+        self.samples: list[tuple[float, float, str]] = []
+        self.phase = "start"
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set() and time.perf_counter() - self.server.t0 < self.max_seconds:
+            if self.server.proc.poll() is not None:
+                break
+            self.samples.append(
+                (time.perf_counter() - self.server.t0, rss_mb(self.server.proc.pid), self.phase)
+            )
+            self.stopped.wait(SAMPLE_EVERY_S)
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(timeout=5)
+
+
+# --- figures -------------------------------------------------------------------------------------
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[round(q) - 1]
+
+
+def latency(results: list[Result]) -> tuple[float, float, float]:
+    s = [r.seconds for r in results if r.seconds is not None]
+    return _pct(s, 50), _pct(s, 95), max(s, default=float("nan"))
+
+
+def _row(name: str, results: list[Result]) -> str:
+    p50, p95, worst = latency(results)
+    return (
+        f"  {name:18s} {len(results):5d} {sum(bool(r.wrong) for r in results):6d} "
+        f"{sum(bool(r.exceptions) for r in results):11d} {sum(r.timed_out for r in results):9d} "
+        f"{sum(r.error is not None for r in results):6d}   {p50:6.2f} {p95:6.2f} {worst:6.2f}"
+    )
+
+
+def print_problems(results: list[Result], limit: int = 12) -> None:
+    """Problems grouped by kind, with a count and the first view that showed each."""
+    groups: dict[str, list[Result]] = collections.defaultdict(list)
+    for r in results:
+        page = PAGE_NAMES[r.view.page]
+        for w in r.wrong:
+            groups[f"wrong view, {page} {w.split(':')[0]}"].append(r)
+        for e in r.exceptions:
+            groups[f"exception on {page}: {e[:90]}"].append(r)
+        if r.timed_out:
+            groups[f"timeout on {page}"].append(r)
+        if r.error:
+            groups[f"connection error on {page}: {r.error[:60]}"].append(r)
+    if not groups:
+        print("  no problem: every view showed what its link names")
+        return
+    for name, rs in sorted(groups.items(), key=lambda kv: -len(kv[1]))[:limit]:
+        first = rs[0]
+        detail = next((w for w in first.wrong if name.endswith(w.split(":")[0])), "")
+        phases = collections.Counter(r.phase for r in rs)
+        print(f"  {len(rs):3d}x {name} ({', '.join(f'{n} {p}' for p, n in phases.items())})")
+        print(f"        e.g. ?{str(first.view).partition('?')[2]}  [{PAGE_NAMES[first.view.page]}]  {detail}")
+    if len(groups) > limit:
+        print(f"  ... and {len(groups) - limit} more kinds")
+
+
+def print_memory(sampler: RssSampler, load_span: tuple[float, float] | None, soak: bool) -> dict[str, float]:
+    samples = sampler.samples
+    out: dict[str, float] = {}
+    if not samples:
+        print("  no RSS sample")
+        return out
+    t_peak, peak, phase_peak = max(samples, key=lambda s: s[1])
+    out["peak"] = peak
+    print(
+        f"server RSS (VmRSS of the server and its children, every {SAMPLE_EVERY_S:g} s, {len(samples)} samples): "
+        f"peak {peak:.0f} MB at {t_peak:.0f} s ({phase_peak})"
+    )
+    by_phase: dict[str, list[float]] = collections.defaultdict(list)
+    for _, mb, phase in samples:
+        by_phase[phase].append(mb)
+    print(
+        "  " + ", ".join(f"{p}: {v[0]:.0f} -> {v[-1]:.0f} MB (max {max(v):.0f})" for p, v in by_phase.items())
+    )
+    rows = 12
+    step = max(1, len(samples) // rows)
+    picked = sorted(set(samples[::step]) | {samples[-1], (t_peak, peak, phase_peak)})
+    print("  timeline (s since the server started):")
+    for t, mb, phase in picked:
+        print(f"    {t:7.1f} s  {mb:6.0f} MB  {'#' * int(40 * mb / max(peak, 1.0)):40s}  {phase}")
+    if soak and load_span is not None:
+        t_start, t_end = load_span
+        quarter = (t_end - t_start) / 4
+        means = []
+        for q in range(4):
+            v = [
+                mb
+                for t, mb, p in samples
+                if p == "load" and t_start + q * quarter <= t < t_start + (q + 1) * quarter
+            ]
+            means.append(statistics.fmean(v) if v else float("nan"))
+        print(
+            "  soak, mean RSS per quarter of the concurrent phase: "
+            + ", ".join(f"Q{q + 1} {m:.0f} MB" for q, m in enumerate(means))
+        )
+        out["q3"], out["q4"] = means[2], means[3]
+    out["final"] = samples[-1][1]
+    return out
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--visitors", type=int, default=8, help="visitors at once (default 8)")
+    parser.add_argument(
+        "--views", type=int, default=None, help="views per visitor (default 10; 40 with --soak)"
+    )
+    parser.add_argument("--soak", action="store_true", help="a longer run; RSS per quarter, steady or not")
+    parser.add_argument("--port", type=int, default=None, help="server port (default: a free one)")
+    parser.add_argument("--warm", action="store_true", help="open each page once first (not counted)")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per view before a timeout")
+    parser.add_argument(
+        "--seconds", type=float, default=None, help="stop starting views after (600; 1800 soak)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seeds the views")
+    args = parser.parse_args()
+    views = args.views if args.views is not None else (40 if args.soak else 10)
+    seconds = args.seconds if args.seconds is not None else (1800.0 if args.soak else 600.0)
+    if args.visitors < 1 or views < 1:
+        sys.exit("--visitors and --views must be >= 1")
+
+    signal.signal(
+        signal.SIGTERM, _interrupt
+    )  # ends the run like Ctrl-C: the server is stopped on the way out
+    port = args.port or _free_port()
+    print(
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; {args.visitors} visitors x {views} views"
+        f"{' (soak)' if args.soak else ''}, seed {args.seed}, timeout {args.timeout:g} s per view"
+    )
+    baseline_plan = make_views(args.seed * 1000 + 999, views, 0)
+    load_plans = [make_views(args.seed * 1000 + i, views, i % len(PAGES)) for i in range(args.visitors)]
+
+    server = Server(port)
+    sampler = RssSampler(server, max_seconds=seconds * 2 + 3600)
+    results: list[Result] = []
+    load_span = None
+    try:
+        healthy = server.wait_healthy()
+        sampler.start()
+        print(
+            f"server: streamlit run app.py on 127.0.0.1:{port} (pid {server.proc.pid}), healthy after {healthy:.1f} s"
+        )
+
+        if args.warm:
+            sampler.phase = "warm-up"
+            warm: list[Result] = []
+            run_phase(
+                port,
+                [[View(page, ()) for page in PAGES]],
+                "warm-up",
+                max(args.timeout, 180.0),
+                seconds,
+                warm.append,
+            )
+            print(
+                "warm-up (--warm; not counted): "
+                + ", ".join(
+                    f"{PAGE_NAMES[r.view.page]} {r.seconds:.2f} s"
+                    if r.seconds is not None
+                    else f"{PAGE_NAMES[r.view.page]} failed"
+                    for r in warm
+                )
+            )
+            for r in warm:
+                if not r.ok:
+                    print(f"  warm-up view {r.view}: {r.wrong or r.exceptions or r.error or 'timeout'}")
+
+        sampler.phase = "baseline"
+        print(
+            f"\nbaseline: 1 visitor, {views} views in a row"
+            + ("" if args.warm else " (the first one pays for the warm-up)")
+        )
+
+        def show(r: Result) -> None:
+            results.append(r)
+            took = (
+                f"{r.seconds:6.2f} s"
+                if r.seconds is not None
+                else ("timeout " if r.timed_out else "error   ")
+            )
+            flag = (
+                ""
+                if r.ok
+                else "  <- " + "; ".join(r.wrong + r.exceptions + ([r.error] if r.error else []))[:160]
+            )
+            print(f"  {len([x for x in results if x.phase == 'baseline']):3d}  {took}  {r.view}{flag}")
+
+        t_base = run_phase(port, [baseline_plan], "baseline", args.timeout, seconds, show)
+
+        sampler.phase = "load"
+        print(f"\nload: {args.visitors} visitors at once, {views} views each (problems listed at the end)")
+        t_load_start = time.perf_counter() - server.t0
+        t_load = run_phase(port, load_plans, "load", args.timeout, seconds, results.append)
+        load_span = (t_load_start, time.perf_counter() - server.t0)
+        sampler.phase = "idle"
+        time.sleep(2.0)  # memory once the visitors are gone
+    except KeyboardInterrupt:
+        print("\ninterrupted: stopping the server")
+        raise
+    finally:
+        sampler.stop()
+        server.stop()
+
+    base = [r for r in results if r.phase == "baseline"]
+    load = [r for r in results if r.phase == "load"]
+    planned = args.visitors * views
+    if len(load) < planned:
+        print(f"  stopped after {len(load)} of {planned} views: past --seconds {seconds:g}")
+    print(f"\n  {'':18s} views  wrong  exceptions  timeouts errors    p50 s  p95 s  max s")
+    print(_row("alone (baseline)", base))
+    print(_row(f"{args.visitors} at once", load))
+    (b50, b95, bmax), (l50, l95, lmax) = latency(base), latency(load)
+    print(f"  {'under load / alone':18s} {'':38s}   {l50 / b50:5.1f}x {l95 / b95:5.1f}x {lmax / bmax:5.1f}x")
+    for page in PAGES:
+        pb, pl = [r for r in base if r.view.page == page], [r for r in load if r.view.page == page]
+        (a50, a95, _), (c50, c95, _) = latency(pb), latency(pl)
+        print(
+            f"  {PAGE_NAMES[page]:18s} p50/p95 alone {a50:5.2f}/{a95:5.2f} s ({len(pb)}), "
+            f"at once {c50:5.2f}/{c95:5.2f} s ({len(pl)})"
+        )
+    print(
+        f"  throughput: alone {len(base) / t_base:.2f} views/s, {args.visitors} at once {len(load) / t_load:.2f} views/s "
+        f"({len(load)} views in {t_load:.0f} s)"
+    )
+    print("\nproblems (grouped; the first view that showed each):")
+    print_problems(results)
+    errors = server.log_errors()
+    print(f"server log ({server.log.name}): {len(errors)} lines with Traceback/ERROR/Exception")
+    for line in errors[:5]:
+        print(f"    {line[:150]}")
+    print()
+    mem = print_memory(sampler, load_span, args.soak)
+
+    bad = [r for r in load if not r.ok]
+    bad_base = [r for r in base if not r.ok]
+    peak = mem.get("peak", float("nan"))
+    print(f"\nSUMMARY (load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)")
+    print(
+        f"  {'PASS' if not bad and len(load) == planned else 'FAIL'}  views under load: {len(load)} of {planned} done, "
+        f"{sum(bool(r.wrong) for r in load)} wrong, {sum(bool(r.exceptions) for r in load)} with exceptions, "
+        f"{sum(r.timed_out for r in load)} timeouts, {sum(r.error is not None for r in load)} errors "
+        f"(alone: {len(bad_base)} of {len(base)} not right)"
+    )
+    print(
+        f"  {'PASS' if peak <= MEMORY_BUDGET_MB else 'FAIL'}  server memory: peak {peak:.0f} MB (budget <= {MEMORY_BUDGET_MB:g} MB)"
+    )
+    print(
+        f"  info  latency under load / alone: p50 {l50 / b50:.1f}x, p95 {l95 / b95:.1f}x "
+        f"({l95:.2f} s vs {b95:.2f} s; no budget)"
+    )
+    if args.soak and "q4" in mem:
+        drift = mem["q4"] / mem["q3"] - 1
+        print(
+            f"  {'PASS' if abs(drift) <= STEADY_TOLERANCE else 'FAIL'}  memory steady (soak): last quarter "
+            f"{mem['q4']:.0f} MB vs third {mem['q3']:.0f} MB ({drift:+.1%}; within {STEADY_TOLERANCE:.0%})"
+        )
+
+
+if __name__ == "__main__":
+    main()
