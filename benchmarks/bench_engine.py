@@ -6,11 +6,11 @@ view is >= 10x faster than a NumPy reference.
 One explorer view's engine work is what ``lossviz.ui.cached`` asks for on a
 cache miss with the sidebar at SGD, g = identity:
 
-* ``lossviz.landscapes.views(problem, scale=a, shift=c, resolution=200,
-  field_resolution=25)``: L and L' on a 200x200 grid, grad L and grad L' on a
-  25x25 grid;
-* ``lossviz.run_preset(problem, "sgd", steps=200, ...)`` twice: the run on L
-  and the run on L' = a L + c (params, L' and L along each path).
+* ``lossviz.engine.surfaces(problem, scale=a, shift=c)``: L and L' on a
+  200x200 grid, grad L and grad L' on a 25x25 grid (the one landscape program);
+* ``lossviz.engine.run_lanes`` of two lanes, SGD, 200 steps: the run on L
+  and the run on L' = a L + c (params, L' and L along each path), in the one
+  run program (every choice is data; unused lanes cost nothing).
 
 The reference computes the same numbers the obvious NumPy way (float64, the
 NumPy default): the loss on a broadcast 200x200 meshgrid, a hand-derived
@@ -41,11 +41,10 @@ import jax  # noqa: E402
 import numpy as np  # noqa: E402
 
 from lossviz import problems as P  # noqa: E402
-from lossviz.landscapes import views  # noqa: E402
-from lossviz.trajectories import run_preset  # noqa: E402
+from lossviz.engine import FIELD_RESOLUTION, RESOLUTION, Lane, run_lanes, surfaces  # noqa: E402
 
 BUDGET_RATIO = 10.0
-RESOLUTION, FIELD_RESOLUTION, STEPS = 200, 25, 200
+STEPS = 200
 COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
 
 # --- hand-derived NumPy losses and gradients (broadcast over any shape of w1, w2) ---
@@ -117,11 +116,13 @@ CASES = (
 
 
 def engine_view(problem: str, lr: float, a: float, c: float, start: tuple[float, float]):
-    v = views(
-        problem, scale=a, g="identity", shift=c, resolution=RESOLUTION, field_resolution=FIELD_RESOLUTION
+    v = surfaces(problem, scale=a, g="identity", shift=c)
+    original, transformed = run_lanes(
+        [
+            Lane(problem, "sgd", lr, steps=STEPS, start=start),
+            Lane(problem, "sgd", lr, steps=STEPS, start=start, scale=a, shift=c),
+        ]
     )
-    original = run_preset(problem, "sgd", lr=lr, steps=STEPS, start=start)
-    transformed = run_preset(problem, "sgd", lr=lr, steps=STEPS, start=start, scale=a, shift=c)
     return v, original, transformed
 
 

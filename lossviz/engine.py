@@ -73,39 +73,61 @@ class Lane:
 # --- selection by index (inside the program) -----------------------------------------
 
 
-def _problem_loss(index: jax.Array, temperature: jax.Array):
-    """``theta -> L(theta)`` of the problem at ``index`` (a ``lax.switch`` over the registry)."""
-    branches = [PROBLEMS[name].at_temperature(temperature) for name in PROBLEM_NAMES]
-    return lambda theta: jax.lax.switch(index, branches, theta)
+def _objectives(temperature, scale, shift) -> list:
+    """Per (problem, map) pair, ``theta -> (scale * g(L) + shift, L)``: one branch each.
 
+    Selecting the pair with one ``lax.switch`` around the whole value-and-gradient
+    costs one conditional per step instead of one per switch and per direction.
+    """
+    out = []
+    for name in PROBLEM_NAMES:
+        base = PROBLEMS[name].at_temperature(temperature)
+        for g in MAP_NAMES:
+            fn = MONOTONE_MAPS[g].fn
 
-def _mapped(index: jax.Array, values: jax.Array) -> jax.Array:
-    return jax.lax.switch(index, [MONOTONE_MAPS[name].fn for name in MAP_NAMES], values)
+            def objective(theta, base=base, fn=fn):
+                value = base(theta)
+                return scale * fn(value) + shift, value
+
+            out.append(objective)
+    return out
 
 
 def _lane(lane, temperature):
     """One run of up to ``MAX_STEPS`` updates; rows past the lane's length are left NaN."""
     problem, optimizer, g, steps, lr, hyper, scale, shift, start = lane
-    base = _problem_loss(problem, temperature)
+    pair = problem * len(MAP_NAMES) + g
+    objectives = _objectives(temperature, scale, shift)
+    # value, L and gradient of the selected objective: one conditional
+    value_and_grad = [jax.value_and_grad(f, has_aux=True) for f in objectives]
 
-    def objective(theta):
-        return scale * _mapped(g, base(theta)) + shift
+    def evaluate(theta):
+        (value, loss), grad = jax.lax.switch(pair, value_and_grad, theta)
+        return value, loss, grad
 
-    value_and_grad = jax.value_and_grad(objective)
+    def objective(theta):  # values only, for the line search's trials
+        return jax.lax.switch(pair, objectives, theta)[0]
+
     tx = selected(optimizer, lr, hyper)
 
     def body(i, carry):
-        params, state, rows, values = carry
-        value, grad = value_and_grad(params)
+        params, state, rows, values, losses = carry
+        value, loss, grad = evaluate(params)
         updates, state = tx.update(grad, state, params, value=value, grad=grad, value_fn=objective)
-        return optax.apply_updates(params, updates), state, rows.at[i].set(params), values.at[i].set(value)
+        return (
+            optax.apply_updates(params, updates),
+            state,
+            rows.at[i].set(params),
+            values.at[i].set(value),
+            losses.at[i].set(loss),
+        )
 
     rows = jnp.full((MAX_STEPS + 1, 2), jnp.nan, jnp.float32)
     values = jnp.full((MAX_STEPS + 1,), jnp.nan, jnp.float32)
-    final, _, rows, values = jax.lax.fori_loop(0, steps, body, (start, tx.init(start), rows, values))
-    rows = rows.at[steps].set(final)
-    values = values.at[steps].set(objective(final))
-    return rows, values, jax.vmap(base)(rows)
+    carry = (start, tx.init(start), rows, values, values)
+    final, _, rows, values, losses = jax.lax.fori_loop(0, steps, body, carry)
+    value, loss = jax.lax.switch(pair, objectives, final)
+    return rows.at[steps].set(final), values.at[steps].set(value), losses.at[steps].set(loss)
 
 
 def _lanes_program(problem, optimizer, g, steps, lr, hyper, scale, shift, start, temperature):
@@ -169,17 +191,23 @@ def _on_grid(fn, w1, w2):
 
 
 def _surfaces_program(problem, g, scale, shift, temperature, w1, w2, f1, f2):
-    base = _problem_loss(problem, temperature)
+    # The problem is selected outside the grids' vmap: a conditional inside a vmap costs ~8x here.
+    def branch(name):
+        def compute(w1, w2, f1, f2):
+            base = PROBLEMS[name].at_temperature(temperature)
+            return _on_grid(base, w1, w2), _on_grid(base, f1, f2), _on_grid(jax.grad(base), f1, f2)
 
-    def objective(theta):
-        return scale * _mapped(g, base(theta)) + shift
+        return compute
 
-    values = _on_grid(base, w1, w2)
+    values, field_values, grads = jax.lax.switch(problem, [branch(n) for n in PROBLEM_NAMES], w1, w2, f1, f2)
+    maps = [MONOTONE_MAPS[name].fn for name in MAP_NAMES]
+    # ∇(a g(L) + c) = a g'(L) ∇L, with g' by autodiff, elementwise
+    slopes = [jax.vmap(jax.vmap(jax.grad(fn))) for fn in maps]
     return (
         values,
-        scale * _mapped(g, values) + shift,  # L' from the values already computed
-        _on_grid(jax.grad(base), f1, f2),
-        _on_grid(jax.grad(objective), f1, f2),
+        scale * jax.lax.switch(g, maps, values) + shift,  # L' from the values already computed
+        grads,
+        (scale * jax.lax.switch(g, slopes, field_values))[..., None] * grads,
     )
 
 
