@@ -5,9 +5,9 @@ opens a websocket to ``/_stcore/stream`` (subprotocol ``streamlit``), sends
 ``BackMsg.rerun_script`` requests as the frontend does and reads the
 ``ForwardMsg`` stream until the run's ``script_finished``.
 
-* Views: each visitor does ``--views`` reruns ("views") in one session, in
-  turn on the three pages (Explorer, Train a network, Non-differentiable
-  losses), each named by a query string drawn from a seeded RNG (problem,
+* Views: each visitor does ``--views`` reruns ("views") in one session on the
+  three pages (Explorer, Train a network, Non-differentiable losses: in turn,
+  then a seeded third of the views stay on the page before), each named by a query string drawn from a seeded RNG (problem,
   optimizer, map ``g``, shift ``c``, scale ``a``, ``lr`` on the 1-2-5 grid,
   ``steps``; ``T``; data set, ``width``, ``epochs``). A session's first view is
   its page load (``page_name`` from the URL path, the Explorer being the
@@ -15,6 +15,9 @@ opens a websocket to ``/_stcore/stream`` (subprotocol ``streamlit``), sends
   navigation (``page_script_hash`` of the page and ``is_history_navigation``),
   the one way a session re-renders another URL: a rerun without that flag
   keeps the session's widget values and only lets the URL set the keys it names.
+  With ``--reload`` every view is a page load in a new session instead (a
+  visitor following links); problems are grouped by how the session reached
+  the view (page load, same page, page switch).
 * Check: each view must show what its query string names, with the page's
   defaults for the keys it leaves out, read from the run's deltas: on the
   Explorer the problem selectbox, the verdict box ("<optimizer title>, L′ =
@@ -32,17 +35,21 @@ opens a websocket to ``/_stcore/stream`` (subprotocol ``streamlit``), sends
   quarter is within 5% of the third.
 * Baseline in the same run: one visitor doing the same kind of views (same
   generator, same page rotation, its own draws) alone, before the concurrent
-  phase; ratios "under load / alone" are printed. Its draws are its own so that
+  phase; ratios "at once / alone" are printed. Its draws are its own so that
   neither phase finds the other's results in the app's caches.
 
 ``--warm`` first opens each page once with its defaults (the server's first
 run compiles the programs every view needs; the rest warms in a background
 thread) and leaves those views out of the figures. Without it the baseline's
-first view pays for the warm-up.
+first view pays for the warm-up. The app keeps compiled programs in JAX's
+persistent cache (``$LOSSVIZ_JAX_CACHE``, by default ``~/.cache/lossviz/jax``):
+a view that needs a new program (the training page compiles per data set,
+width, batch and optimizer) is slower the first time it is ever seen than in a
+later run of this script; the number of cached files at the start is printed.
 
-Budgets (DESIGN.md, "Performance budgets"): steady memory <= 700 MB; under
-load every view right, no exception, no timeout. Latency has no budget: the
-ratio to the baseline is printed.
+Budgets: steady memory <= 600 MB (DESIGN.md, "Performance budgets", as in
+bench_browser.py); at once, every view right, no exception, no timeout.
+Latency has no budget: the ratio to the baseline is printed.
 
 Run from the repo root: ``python benchmarks/bench_load.py [--visitors N] [--views M] [--soak] [--port P] [--warm]``.
 """
@@ -67,13 +74,13 @@ import time
 import urllib.parse
 import urllib.request
 
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.asyncio.client import connect
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
-from websockets.asyncio.client import connect  # noqa: E402
-
-MEMORY_BUDGET_MB = 700.0
+MEMORY_BUDGET_MB = 600.0  # as bench_browser.py
 STEADY_TOLERANCE = 0.05  # --soak: the last quarter's RSS within 5% of the third's
 SAMPLE_EVERY_S = 0.5
 
@@ -207,10 +214,19 @@ def _nondiff_view(rng: random.Random) -> View:
 MAKERS = {EXPLORER: _explorer_view, TRAINING: _training_view, NONDIFF: _nondiff_view}
 
 
+STAY = 0.35  # after the first three views, the chance that a view stays on the page of the one before
+
+
 def make_views(seed: int, count: int, first_page: int) -> list[View]:
-    """``count`` views, the pages in turn from ``PAGES[first_page]``, settings drawn from ``seed``."""
+    """``count`` views drawn from ``seed``: the pages in turn from ``PAGES[first_page]`` (all three in the
+    first three views), then each view stays on the page before with probability ``STAY``."""
     rng = random.Random(seed)
-    return [MAKERS[PAGES[(first_page + k) % len(PAGES)]](rng) for k in range(count)]
+    views, page = [], first_page - 1
+    for k in range(count):
+        if k < len(PAGES) or rng.random() >= STAY:
+            page = (page + 1) % len(PAGES)
+        views.append(MAKERS[PAGES[page]](rng))
+    return views
 
 
 # --- what a run showed -------------------------------------------------------------------------
@@ -359,7 +375,7 @@ class Visitor:
             ws, self.ws = self.ws, None
             try:
                 await asyncio.wait_for(ws.close(), 5)
-            except Exception:  # noqa: BLE001 - closing a broken connection
+            except Exception:  # closing a broken connection: nothing to do
                 pass
 
     async def _connect(self) -> None:
@@ -394,7 +410,7 @@ class Visitor:
             result.timed_out = True
             await self.close()  # the next view starts a fresh session, like a reload
             return result
-        except Exception as e:  # noqa: BLE001 - a failed view is counted, not fatal
+        except Exception as e:  # a failed view is counted, not fatal
             result.error = f"{type(e).__name__}: {e}"
             await self.close()
             return result
@@ -462,7 +478,9 @@ def run_phase(
     async def main() -> None:
         deadline = time.perf_counter() + seconds
         visitors = [Visitor(port, i, timeout, reload) for i in range(len(plans))]
-        await asyncio.gather(*(visit(v, views, phase, deadline, sink) for v, views in zip(visitors, plans)))
+        await asyncio.gather(
+            *(visit(v, views, phase, deadline, sink) for v, views in zip(visitors, plans, strict=True))
+        )
 
     t0 = time.perf_counter()
     asyncio.run(main())
@@ -470,6 +488,20 @@ def run_phase(
 
 
 # --- the server and its memory ---------------------------------------------------------------------
+
+
+def _jax_cache_files() -> str:
+    """Where the app's persistent JAX cache is (lossviz.ui.warmup.cache_dir) and how many files it holds."""
+    chosen = os.environ.get("LOSSVIZ_JAX_CACHE")
+    if chosen == "":
+        return "off (LOSSVIZ_JAX_CACHE is empty)"
+    for folder in ([chosen] if chosen else []) + [
+        os.path.expanduser("~/.cache/lossviz/jax"),
+        os.path.join(tempfile.gettempdir(), "lossviz-jax"),
+    ]:
+        if os.path.isdir(folder):
+            return f"{folder}, {sum(len(files) for _, _, files in os.walk(folder))} files"
+    return "empty (not created yet)"
 
 
 def _free_port() -> int:
@@ -611,37 +643,48 @@ def latency(results: list[Result]) -> tuple[float, float, float]:
     return _pct(s, 50), _pct(s, 95), max(s, default=float("nan"))
 
 
+_HEADER = f"  {'':18s} {'views':>5s} {'wrong':>6s} {'exceptions':>11s} {'timeouts':>9s} {'errors':>7s} {'p50 s':>7s} {'p95 s':>7s} {'max s':>7s}"
+
+
 def _row(name: str, results: list[Result]) -> str:
     p50, p95, worst = latency(results)
     return (
         f"  {name:18s} {len(results):5d} {sum(bool(r.wrong) for r in results):6d} "
         f"{sum(bool(r.exceptions) for r in results):11d} {sum(r.timed_out for r in results):9d} "
-        f"{sum(r.error is not None for r in results):6d}   {p50:6.2f} {p95:6.2f} {worst:6.2f}"
+        f"{sum(r.error is not None for r in results):7d} {p50:7.2f} {p95:7.2f} {worst:7.2f}"
     )
 
 
+def _problems(r: Result) -> list[str]:
+    return r.wrong + r.exceptions + ([r.error] if r.error else []) + (["timeout"] if r.timed_out else [])
+
+
 def print_problems(results: list[Result], limit: int = 12) -> None:
-    """Problems grouped by kind, with a count and the first view that showed each."""
-    groups: dict[str, list[Result]] = collections.defaultdict(list)
+    """Problems grouped by kind (and how the session reached the view), with a count and a first example."""
+    groups: dict[str, list[tuple[Result, str]]] = collections.defaultdict(list)
     for r in results:
         page = PAGE_NAMES[r.view.page]
+        reached = (
+            "a page load"
+            if r.how == "page load"
+            else ("same page" if r.how == "same page" else "page switch")
+        )
         for w in r.wrong:
-            groups[f"wrong view, {page} {w.split(':')[0]}"].append(r)
+            groups[f"wrong {page} {w.split(':')[0]} ({reached})"].append((r, w))
         for e in r.exceptions:
-            groups[f"exception on {page}: {e[:90]}"].append(r)
+            groups[f"exception on {page}: {e[:90]}"].append((r, e))
         if r.timed_out:
-            groups[f"timeout on {page}"].append(r)
+            groups[f"timeout on {page}"].append((r, "timeout"))
         if r.error:
-            groups[f"connection error on {page}: {r.error[:60]}"].append(r)
+            groups[f"connection error on {page}"].append((r, r.error))
     if not groups:
-        print("  no problem: every view showed what its link names")
+        print("  none: every view showed what its link names")
         return
-    for name, rs in sorted(groups.items(), key=lambda kv: -len(kv[1]))[:limit]:
-        first = rs[0]
-        detail = next((w for w in first.wrong if name.endswith(w.split(":")[0])), "")
-        phases = collections.Counter(r.phase for r in rs)
-        print(f"  {len(rs):3d}x {name} ({', '.join(f'{n} {p}' for p, n in phases.items())})")
-        print(f"        e.g. ?{str(first.view).partition('?')[2]}  [{PAGE_NAMES[first.view.page]}]  {detail}")
+    for name, hits in sorted(groups.items(), key=lambda kv: -len(kv[1]))[:limit]:
+        first, detail = hits[0]
+        phases = collections.Counter(r.phase for r, _ in hits)
+        print(f"  {len(hits):3d}x {name}; {', '.join(f'{n} {p}' for p, n in phases.items())}")
+        print(f"        e.g. {first.view} ({first.how}): {detail[:120]}")
     if len(groups) > limit:
         print(f"  ... and {len(groups) - limit} more kinds")
 
@@ -691,49 +734,32 @@ def print_memory(sampler: RssSampler, load_span: tuple[float, float] | None, soa
 
 
 def _interrupt(*_: object) -> None:
-    raise KeyboardInterrupt
+    os.kill(os.getpid(), signal.SIGINT)  # a SIGTERM ends the run as Ctrl-C does (asyncio cancels cleanly)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--visitors", type=int, default=8, help="visitors at once (default 8)")
-    parser.add_argument(
-        "--views", type=int, default=None, help="views per visitor (default 10; 40 with --soak)"
-    )
-    parser.add_argument("--soak", action="store_true", help="a longer run; RSS per quarter, steady or not")
-    parser.add_argument("--port", type=int, default=None, help="server port (default: a free one)")
-    parser.add_argument("--warm", action="store_true", help="open each page once first (not counted)")
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per view before a timeout")
-    parser.add_argument(
-        "--seconds", type=float, default=None, help="stop starting views after (600; 1800 soak)"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="seeds the views")
-    args = parser.parse_args()
-    views = args.views if args.views is not None else (40 if args.soak else 10)
-    seconds = args.seconds if args.seconds is not None else (1800.0 if args.soak else 600.0)
-    if args.visitors < 1 or views < 1:
-        sys.exit("--visitors and --views must be >= 1")
+def _print_view(r: Result, index: int) -> None:
+    took = f"{r.seconds:6.2f} s" if r.seconds is not None else ("timeout " if r.timed_out else "error   ")
+    flag = "" if r.ok else "  <- " + "; ".join(_problems(r))[:160]
+    print(f"  {index:3d}  {took}  {r.view}  ({r.how}){flag}", flush=True)
 
-    signal.signal(
-        signal.SIGTERM, _interrupt
-    )  # ends the run like Ctrl-C: the server is stopped on the way out
+
+def run_all(args: argparse.Namespace, views: int, seconds: float) -> dict:
+    """Server up, warm-up, baseline, concurrent phase, server down; returns what was measured."""
     port = args.port or _free_port()
-    print(
-        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; {args.visitors} visitors x {views} views"
-        f"{' (soak)' if args.soak else ''}, seed {args.seed}, timeout {args.timeout:g} s per view"
-    )
     baseline_plan = make_views(args.seed * 1000 + 999, views, 0)
     load_plans = [make_views(args.seed * 1000 + i, views, i % len(PAGES)) for i in range(args.visitors)]
-
+    planned = args.visitors * views
+    cache = _jax_cache_files()
     server = Server(port)
-    sampler = RssSampler(server, max_seconds=seconds * 2 + 3600)
-    results: list[Result] = []
-    load_span = None
+    sampler = RssSampler(server, max_seconds=3 * seconds + 3600)
+    out: dict = {"base": [], "load": [], "server": server, "sampler": sampler, "planned": planned}
     try:
         healthy = server.wait_healthy()
+        sampler.phase = "warm-up" if args.warm else "baseline"
         sampler.start()
         print(
-            f"server: streamlit run app.py on 127.0.0.1:{port} (pid {server.proc.pid}), healthy after {healthy:.1f} s"
+            f"server: streamlit run app.py on 127.0.0.1:{port} (pid {server.proc.pid}), healthy after {healthy:.1f} s; "
+            f"JAX cache {cache}"
         )
 
         if args.warm:
@@ -747,100 +773,136 @@ def main() -> None:
                 seconds,
                 warm.append,
             )
-            print(
-                "warm-up (--warm; not counted): "
-                + ", ".join(
-                    f"{PAGE_NAMES[r.view.page]} {r.seconds:.2f} s"
-                    if r.seconds is not None
-                    else f"{PAGE_NAMES[r.view.page]} failed"
-                    for r in warm
-                )
+            took = ", ".join(
+                f"{PAGE_NAMES[r.view.page]} {r.seconds:.2f} s"
+                if r.seconds is not None
+                else f"{PAGE_NAMES[r.view.page]} failed"
+                for r in warm
             )
+            print(f"warm-up (--warm, not counted): {took}")
             for r in warm:
                 if not r.ok:
-                    print(f"  warm-up view {r.view}: {r.wrong or r.exceptions or r.error or 'timeout'}")
+                    print(f"  warm-up view {r.view}: {'; '.join(_problems(r))[:200]}")
 
         sampler.phase = "baseline"
-        print(
-            f"\nbaseline: 1 visitor, {views} views in a row"
-            + ("" if args.warm else " (the first one pays for the warm-up)")
+        cold = "" if args.warm else " (the first pays for the server's warm-up)"
+        print(f"\nbaseline: 1 visitor alone, {views} views in a row{cold}")
+        base: list[Result] = out["base"]
+
+        def on_base(r: Result) -> None:
+            base.append(r)
+            _print_view(r, len(base))
+
+        out["t_base"] = run_phase(
+            port, [baseline_plan], "baseline", args.timeout, seconds, on_base, args.reload
         )
 
-        def show(r: Result) -> None:
-            results.append(r)
-            took = (
-                f"{r.seconds:6.2f} s"
-                if r.seconds is not None
-                else ("timeout " if r.timed_out else "error   ")
-            )
-            flag = (
-                ""
-                if r.ok
-                else "  <- " + "; ".join(r.wrong + r.exceptions + ([r.error] if r.error else []))[:160]
-            )
-            print(f"  {len([x for x in results if x.phase == 'baseline']):3d}  {took}  {r.view}{flag}")
-
-        t_base = run_phase(port, [baseline_plan], "baseline", args.timeout, seconds, show)
-
         sampler.phase = "load"
-        print(f"\nload: {args.visitors} visitors at once, {views} views each (problems listed at the end)")
-        t_load_start = time.perf_counter() - server.t0
-        t_load = run_phase(port, load_plans, "load", args.timeout, seconds, results.append)
-        load_span = (t_load_start, time.perf_counter() - server.t0)
+        print(f"\nload: {args.visitors} visitors at once, {views} views each (problems grouped below)")
+        load: list[Result] = out["load"]
+        t0 = time.perf_counter()
+        every = max(1, planned // 8)
+
+        def on_load(r: Result) -> None:
+            load.append(r)
+            if len(load) % every == 0 or len(load) == planned:
+                bad = sum(not x.ok for x in load)
+                print(
+                    f"  {len(load):4d}/{planned} views, {time.perf_counter() - t0:5.0f} s, {bad} not right",
+                    flush=True,
+                )
+
+        t_start = time.perf_counter() - server.t0
+        out["t_load"] = run_phase(port, load_plans, "load", args.timeout, seconds, on_load, args.reload)
+        out["load_span"] = (t_start, time.perf_counter() - server.t0)
         sampler.phase = "idle"
-        time.sleep(2.0)  # memory once the visitors are gone
+        time.sleep(2.0)  # memory once the visitors have gone
     except KeyboardInterrupt:
         print("\ninterrupted: stopping the server")
         raise
     finally:
         sampler.stop()
         server.stop()
+    return out
 
-    base = [r for r in results if r.phase == "baseline"]
-    load = [r for r in results if r.phase == "load"]
-    planned = args.visitors * views
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--visitors", type=int, default=8, help="visitors at once (default 8)")
+    parser.add_argument(
+        "--views", type=int, default=None, help="views per visitor (default 10; 40 with --soak)"
+    )
+    parser.add_argument("--soak", action="store_true", help="a longer run: RSS per quarter, steady or not")
+    parser.add_argument("--port", type=int, default=None, help="server port (default: a free one)")
+    parser.add_argument("--warm", action="store_true", help="open each page once first (not counted)")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per view before a timeout (60)")
+    parser.add_argument(
+        "--seconds", type=float, default=None, help="start no view after this (600; soak 1800)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seeds the views (0)")
+    parser.add_argument(
+        "--reload",
+        action="store_true",
+        help="every view a page load in a new session (links followed, no back/forward)",
+    )
+    args = parser.parse_args()
+    views = args.views if args.views is not None else (40 if args.soak else 10)
+    seconds = args.seconds if args.seconds is not None else (1800.0 if args.soak else 600.0)
+    if args.visitors < 1 or views < 1 or args.timeout <= 0:
+        sys.exit("--visitors and --views must be >= 1, --timeout > 0")
+    signal.signal(signal.SIGTERM, _interrupt)  # like Ctrl-C: the server is stopped on the way out
+    print(
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; {args.visitors} visitors x {views} views"
+        f"{' (soak)' if args.soak else ''}, seed {args.seed}, timeout {args.timeout:g} s per view, "
+        + ("every view a new session (--reload)" if args.reload else "one session per visitor (back/forward)")
+    )
+    out = run_all(args, views, seconds)
+    base, load, planned = out["base"], out["load"], out["planned"]
     if len(load) < planned:
         print(f"  stopped after {len(load)} of {planned} views: past --seconds {seconds:g}")
-    print(f"\n  {'':18s} views  wrong  exceptions  timeouts errors    p50 s  p95 s  max s")
+
+    print("\n" + _HEADER)
     print(_row("alone (baseline)", base))
     print(_row(f"{args.visitors} at once", load))
     (b50, b95, bmax), (l50, l95, lmax) = latency(base), latency(load)
-    print(f"  {'under load / alone':18s} {'':38s}   {l50 / b50:5.1f}x {l95 / b95:5.1f}x {lmax / bmax:5.1f}x")
+    print(f"  {'at once / alone':18s} {'':42s} {l50 / b50:6.1f}x {l95 / b95:6.1f}x {lmax / bmax:6.1f}x")
     for page in PAGES:
         pb, pl = [r for r in base if r.view.page == page], [r for r in load if r.view.page == page]
         (a50, a95, _), (c50, c95, _) = latency(pb), latency(pl)
         print(
-            f"  {PAGE_NAMES[page]:18s} p50/p95 alone {a50:5.2f}/{a95:5.2f} s ({len(pb)}), "
-            f"at once {c50:5.2f}/{c95:5.2f} s ({len(pl)})"
+            f"  {PAGE_NAMES[page]:18s} p50/p95 alone {a50:5.2f}/{a95:5.2f} s (n={len(pb)}), "
+            f"at once {c50:5.2f}/{c95:5.2f} s (n={len(pl)})"
         )
+    t_base, t_load = out.get("t_base", float("nan")), out.get("t_load", float("nan"))
     print(
-        f"  throughput: alone {len(base) / t_base:.2f} views/s, {args.visitors} at once {len(load) / t_load:.2f} views/s "
+        f"  throughput: alone {len(base) / t_base:.2f} views/s; {args.visitors} at once {len(load) / t_load:.2f} views/s "
         f"({len(load)} views in {t_load:.0f} s)"
     )
-    print("\nproblems (grouped; the first view that showed each):")
-    print_problems(results)
+    print("\nproblems (grouped, with the first view that showed each):")
+    print_problems(base + load)
+    server: Server = out["server"]
     errors = server.log_errors()
-    print(f"server log ({server.log.name}): {len(errors)} lines with Traceback/ERROR/Exception")
+    print(f"server log {server.log.name}: {len(errors)} lines with Traceback/ERROR/Exception")
     for line in errors[:5]:
         print(f"    {line[:150]}")
     print()
-    mem = print_memory(sampler, load_span, args.soak)
+    mem = print_memory(out["sampler"], out.get("load_span"), args.soak)
 
-    bad = [r for r in load if not r.ok]
-    bad_base = [r for r in base if not r.ok]
     peak = mem.get("peak", float("nan"))
     print(f"\nSUMMARY (load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)")
+    right = not any(not r.ok for r in load) and len(load) == planned
     print(
-        f"  {'PASS' if not bad and len(load) == planned else 'FAIL'}  views under load: {len(load)} of {planned} done, "
+        f"  {'PASS' if right else 'FAIL'}  views at once: {len(load)} of {planned} done, "
         f"{sum(bool(r.wrong) for r in load)} wrong, {sum(bool(r.exceptions) for r in load)} with exceptions, "
         f"{sum(r.timed_out for r in load)} timeouts, {sum(r.error is not None for r in load)} errors "
-        f"(alone: {len(bad_base)} of {len(base)} not right)"
+        f"(alone: {sum(not r.ok for r in base)} of {len(base)} not right)"
     )
     print(
-        f"  {'PASS' if peak <= MEMORY_BUDGET_MB else 'FAIL'}  server memory: peak {peak:.0f} MB (budget <= {MEMORY_BUDGET_MB:g} MB)"
+        f"  {'PASS' if peak <= MEMORY_BUDGET_MB else 'FAIL'}  server memory: peak {peak:.0f} MB "
+        f"(budget <= {MEMORY_BUDGET_MB:g} MB)"
     )
     print(
-        f"  info  latency under load / alone: p50 {l50 / b50:.1f}x, p95 {l95 / b95:.1f}x "
+        f"  info  latency at once / alone: p50 {l50 / b50:.1f}x, p95 {l95 / b95:.1f}x "
         f"({l95:.2f} s vs {b95:.2f} s; no budget)"
     )
     if args.soak and "q4" in mem:
@@ -852,4 +914,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -99,6 +99,14 @@ class LRU(Generic[K, V]):
             evicted = self._trim()
         self._evicted(evicted)
 
+    def lookup(self, key: K) -> V | None:
+        """The value of ``key`` if present (a use: it becomes the most recent), else ``None``."""
+        with self._lock:
+            if key not in self._data:
+                return None
+            self._data.move_to_end(key)
+            return self._data[key]
+
     def peek(self, key: K) -> V | None:
         """The value of ``key`` if present, without counting as a use."""
         with self._lock:

@@ -243,9 +243,9 @@ def _train_chunk_program(carry, idx, stop, optimizer, lr, hyper, scales, shifts,
 
 
 # one program per activation and shapes (data set, width, batch size): the optimizer is data;
-# the least recently used program is freed
-_init_state = Programs(_init_state_program, maxsize=12, name="training_init")
-_train_chunk = Programs(_train_chunk_program, static=("activation",), maxsize=12, name="training")
+# past 4 (~30 MB each with the decision grid's), the least recently used program is freed
+_init_state = Programs(_init_state_program, maxsize=4, name="training_init")
+_train_chunk = Programs(_train_chunk_program, static=("activation",), maxsize=4, name="training")
 
 
 def _check(optimizer: str, hidden: Sequence[int], activation: str, epochs: int, batch_size: int | None, seed):
@@ -314,8 +314,10 @@ def train_variants(
     ds = datasets.load(dataset, n=n, noise=noise, seed=seed)
     sizes = (ds.x_train.shape[1], *map(int, hidden), ds.n_classes)
     weights_rng, batch_rng = (np.random.default_rng([seed, stream]) for stream in (1, 2))
-    params = jax.tree.map(
-        lambda a: np.broadcast_to(a, (len(VARIANTS), *a.shape)), init_mlp(weights_rng, sizes)
+    # on the device from the start: the chunks after the first get device arrays too, and a
+    # jitted function keeps one dispatch entry per argument type
+    params = jax.device_put(
+        jax.tree.map(lambda a: np.broadcast_to(a, (len(VARIANTS), *a.shape)), init_mlp(weights_rng, sizes))
     )
     scales, shifts = f32([1.0, 1.0, -1.0]), f32([0.0, shift, 0.0])
     traced = dict(
@@ -392,7 +394,7 @@ def _grid_program(params, bounds, *, resolution: int, activation: str):
     return x, y, probs.reshape(resolution, resolution, -1)
 
 
-_grid = Programs(_grid_program, static=("resolution", "activation"), maxsize=12, name="decision_grid")
+_grid = Programs(_grid_program, static=("resolution", "activation"), maxsize=4, name="decision_grid")
 
 
 def decision_grid(

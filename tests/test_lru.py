@@ -81,3 +81,12 @@ def test_a_failed_computation_is_not_cached_and_the_next_caller_retries():
 def test_bound_must_be_positive():
     with pytest.raises(ValueError):
         LRU(0)
+
+
+def test_lookup_counts_as_a_use_and_misses_with_none():
+    cache = LRU(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.lookup("a") == 1 and cache.lookup("zz") is None
+    cache.put("c", 3)  # evicts b: a was used more recently
+    assert cache.keys() == ["a", "c"]

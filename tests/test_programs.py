@@ -75,3 +75,28 @@ def test_a_python_float_is_not_a_float32_array(poly):
     b = poly(x, np.float32(1.0), power=1)
     assert float(a) == float(b) == 3.0
     assert len(poly.programs) == 2
+
+
+def test_memory_is_handed_back_after_a_compile_and_after_an_eviction(poly, monkeypatch):
+    import lossviz.programs as programs
+
+    calls = []
+    monkeypatch.setattr(programs, "release_memory", lambda: calls.append(1))
+    x, y = jnp.ones(3, jnp.float32), jnp.float32(0.0)
+    poly(x, y, power=1)
+    assert len(calls) == 1  # compiled
+    poly(x, y, power=1)
+    assert len(calls) == 1  # a warm call releases nothing
+    poly(x, y, power=2)
+    poly(x, y, power=3)  # compiles and evicts power=1
+    assert len(calls) == 4
+
+
+def test_malloc_trim_is_found_on_glibc():
+    import platform
+
+    import lossviz.programs as programs
+
+    if platform.libc_ver()[0] == "glibc":
+        assert programs._malloc_trim() is not None
+    programs.release_memory()  # never raises, whatever the C library
