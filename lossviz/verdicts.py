@@ -53,6 +53,9 @@ class Verdict(NamedTuple):
         ``L`` at the start and at the last finite step of each run.
       diverged_original, diverged_transformed: first non-finite step or ``None``.
       tolerance: the distance under which two points count as the same.
+      scale: the ``a`` of ``L' = a g(L) + c`` when known (``None``: judge by the numbers alone).
+      effective_lr: for plain gradient steps on ``a L``, the learning rate they amount to
+        (``a × lr``), when known: the cause of a divergence a positive scale brings.
     """
 
     kind: str
@@ -64,6 +67,8 @@ class Verdict(NamedTuple):
     diverged_original: int | None
     diverged_transformed: int | None
     tolerance: float
+    scale: float | None = None
+    effective_lr: float | None = None
 
 
 def _last_finite(values: np.ndarray, diverged_at: int | None) -> float:
@@ -76,14 +81,28 @@ def _first_difference(a: np.ndarray, b: np.ndarray) -> int | None:
     return int(differs[0]) if differs.size else None
 
 
-def compare(original: Run, transformed: Run, tolerance: float = 1e-3) -> Verdict:
+def compare(
+    original: Run,
+    transformed: Run,
+    tolerance: float = 1e-3,
+    *,
+    scale: float | None = None,
+    effective_lr: float | None = None,
+) -> Verdict:
     """Compares two runs that started at the same point.
+
+    A verdict names only a cause it can prove: "ascent" means the transform
+    reversed the loss (``scale < 0``; every monotone map here is increasing) and
+    the real loss then grew. With a positive ``scale`` a growing, diverging run
+    is overshoot (larger steps), not ascent.
 
     Args:
       original: the run on ``L``.
       transformed: the run on ``L'`` (its ``loss`` field is still ``L``).
       tolerance: distance in parameter space under which points count as equal
         (the page passes 1e-3 of the window's diagonal).
+      scale: the transform's ``a``, if known; ``None`` judges ascent by the numbers alone.
+      effective_lr: ``a × lr`` for optimizers whose step is proportional to the gradient.
     """
     first_diff = _first_difference(original.params, transformed.params)
     n = min(
@@ -101,6 +120,8 @@ def compare(original: Run, transformed: Run, tolerance: float = 1e-3) -> Verdict
     # Ascent: the real loss ended above where it started (before any
     # divergence) and above the original run's end.
     ascent = end_t > loss_start + 1e-6 * max(1.0, abs(loss_start)) and not end_t <= end_o
+    if scale is not None and scale > 0:
+        ascent = False  # a positive scale keeps "down" down: growth is overshoot
     if first_diff is None:
         kind = IDENTICAL
     elif ascent:
@@ -123,6 +144,8 @@ def compare(original: Run, transformed: Run, tolerance: float = 1e-3) -> Verdict
         original.diverged_at,
         transformed.diverged_at,
         tolerance,
+        scale,
+        effective_lr,
     )
 
 
@@ -161,6 +184,19 @@ def describe(v: Verdict) -> str:
         if v.diverged_transformed is not None:
             parts.append(f"the transformed run diverged at step {v.diverged_transformed}")
         text = "**Diverged:** " + " and ".join(parts) + " (a parameter or the loss became infinite)."
+        if v.diverged_transformed is not None and v.diverged_original is None and (v.scale or 0) > 1:
+            text = (
+                f"**Diverged by overshooting, not ascent.** a·L multiplies every gradient by a = "
+                f"{_fmt(v.scale)}, so each step is {_fmt(v.scale)}× longer"
+                + (
+                    f": plain gradient descent on a·L is descent on L at learning rate a·lr = "
+                    f"{_fmt(v.effective_lr)}, too large here"
+                    if v.effective_lr is not None
+                    else ""
+                )
+                + f". The transformed run diverged at step {v.diverged_transformed}; "
+                "a positive scale keeps the minimisers, and a smaller learning rate finds them."
+            )
     else:
         text = (
             f"**Different path and end point.** The runs part at step {v.first_difference}; "

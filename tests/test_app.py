@@ -276,3 +276,13 @@ def test_the_whole_page_including_all_optimizers_is_drawn_in_one_run():
     assert len(at.get("vega_lite_chart")) == 3 and len(at.dataframe) == 2
     table = at.dataframe[1].value
     assert len(table) == 10 and table["optimizer"].tolist()[0] == "SGD"
+
+
+def test_a_positive_scale_that_diverges_is_called_overshoot_with_its_effective_rate():
+    # issue: /?problem=Himmelblau&lr=0.01&a=10 said "Ascent"; SGD on 10·L is SGD at lr 0.1
+    at = _run(problem="Himmelblau", lr="0.01", a="10")
+    assert not at.exception
+    verdict = _verdict(at)
+    assert "overshooting, not ascent" in verdict and "a·lr = 0.1" in verdict
+    assert "Ascent" not in verdict
+    assert not at.error  # not shown as an error box either

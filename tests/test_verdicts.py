@@ -58,7 +58,7 @@ def test_polyak_under_a_shift_takes_another_path():
 def test_divergence_is_reported_with_its_step():
     a = run_preset("rosenbrock", "sgd", lr=0.001, steps=50)
     b = run_preset("rosenbrock", "sgd", lr=0.001, steps=50, scale=10.0)
-    v = verdicts.compare(a, b)
+    v = verdicts.compare(a, b)  # the transform unknown: judged by the numbers alone
     assert b.diverged_at is not None and a.diverged_at is None
     # L climbed (12.5 -> about 2.6e13) before overflowing: ascent is checked before divergence
     assert v.loss_end_transformed > 1e6 * v.loss_start
@@ -66,6 +66,34 @@ def test_divergence_is_reported_with_its_step():
     assert v.diverged_transformed == b.diverged_at
     assert str(b.diverged_at) in verdicts.describe(v)
     assert math.isinf(v.max_dtheta)
+
+
+def test_a_positive_scale_that_diverges_is_overshoot_not_ascent():
+    # SGD on 10·L is SGD on L at 10× the learning rate: it overshoots, it does not ascend
+    a = run_preset("rosenbrock", "sgd", lr=0.001, steps=50)
+    b = run_preset("rosenbrock", "sgd", lr=0.001, steps=50, scale=10.0)
+    v = verdicts.compare(a, b, scale=10.0, effective_lr=0.01)
+    assert v.kind == verdicts.DIVERGED
+    text = verdicts.describe(v)
+    assert "overshooting, not ascent" in text and "Ascent" not in text
+    assert "a = 10" in text and "a·lr = 0.01" in text and f"step {b.diverged_at}" in text
+
+
+def test_a_positive_scale_without_a_known_rate_still_names_overshoot():
+    a = run_preset("himmelblau", "sgd", lr=0.01, steps=200)
+    b = run_preset("himmelblau", "sgd", lr=0.01, steps=200, scale=10.0)
+    v = verdicts.compare(a, b, scale=10.0)
+    assert v.kind == verdicts.DIVERGED and b.diverged_at is not None
+    text = verdicts.describe(v)
+    assert "overshooting" in text and "a·lr" not in text
+
+
+def test_a_negative_scale_is_ascent_with_the_numbers():
+    a = run_preset("quadratic", "sgd", lr=0.01, steps=100)
+    b = run_preset("quadratic", "sgd", lr=0.01, steps=100, scale=-1.0)
+    v = verdicts.compare(a, b, scale=-1.0)
+    assert v.kind == verdicts.ASCENT
+    assert f"grew from {v.loss_start:.4g}" in verdicts.describe(v)
 
 
 @pytest.mark.parametrize(

@@ -74,7 +74,7 @@ def _all_optimizers(s: ExplorerSettings, tolerance: float) -> pd.DataFrame:
     rows = []
     for k, preset in enumerate(OPTIMIZERS.values()):
         original, transformed = runs[2 * k], runs[2 * k + 1]
-        v = verdicts.compare(original, transformed, tolerance)
+        v = verdicts.compare(original, transformed, tolerance, scale=s.scale)
         rows.append(
             {
                 "optimizer": preset.label,

@@ -235,6 +235,16 @@ def _default_of(key: str, s: ExplorerSettings) -> Any:
     }.get(key)
 
 
+# presets whose step is lr times the gradient (with momentum): on a·L they act at learning rate a·lr
+_LINEAR_IN_THE_GRADIENT = ("sgd", "momentum", "nesterov")
+
+
+def _effective_lr(s: ExplorerSettings) -> float | None:
+    if s.optimizer in _LINEAR_IN_THE_GRADIENT and s.g == "identity" and s.scale > 0:
+        return s.scale * s.lr
+    return None
+
+
 def _tolerance(s: ExplorerSettings) -> float:
     (lo1, hi1), (lo2, hi2) = PROBLEMS[s.problem].bounds
     return 1e-3 * math.hypot(hi1 - lo1, hi2 - lo2)
@@ -319,7 +329,7 @@ def render_loss_chart(runs: tuple[Run, Run], along: np.ndarray, step: int) -> No
 
 
 def render_verdict(s: ExplorerSettings, runs: tuple[Run, Run]) -> verdicts.Verdict:
-    v = verdicts.compare(runs[0], runs[1], _tolerance(s))
+    v = verdicts.compare(runs[0], runs[1], _tolerance(s), scale=s.scale, effective_lr=_effective_lr(s))
     box = {
         verdicts.IDENTICAL: st.success,
         verdicts.SAME_PATH: st.success,
