@@ -259,7 +259,7 @@ _PROBLEM_LIST = (
         minima=((1.0, 1.0),),
         param_names=("x", "y"),
         description="A long curved valley; easy to find, slow to follow.",
-        lr=0.001,
+        lr=0.002,
     ),
     Problem(
         name="himmelblau",

@@ -92,6 +92,13 @@ def _button(at: AppTest, label: str):
     return next(b for b in at.button if b.label == label)
 
 
+def test_the_landing_view_is_the_forums_example(default_app):
+    # the first screen answers the question: L − 2π, the same path bit for bit
+    at = default_app
+    assert at.number_input(key="c").value == pytest.approx(-2 * math.pi)
+    assert "L′ = L − 6.283" in _verdict(at) and "Identical, bit for bit" in _verdict(at)
+
+
 def test_transform_buttons(default_app):
     at = default_app
     _button(at, "c = −2π").click().run()
@@ -104,8 +111,9 @@ def test_transform_buttons(default_app):
     verdict = _verdict(at)
     assert "**Ascent.**" in verdict
     assert "diverged" not in verdict and not at.warning
-    _button(at, "reset").click().run()
+    _button(at, "L′ = L").click().run()
     assert (at.number_input(key="a").value, at.number_input(key="c").value) == (1.0, 0.0)
+    assert "L′ = L:" in _verdict(at) and "Identical, bit for bit" in _verdict(at)
 
 
 def test_a_huge_learning_rate_diverges_gracefully():
@@ -132,6 +140,8 @@ def test_playback_runs_to_the_end():
     at.slider(key="step").set_value(0).run()
     assert at.slider(key="step").value == 0
     play = next(b for b in at.button if "Play" in b.label)
+    # the page's own icon font, not a glyph Debian's Chromium draws as an empty box
+    assert play.label == "Play" and play.proto.icon == ":material/play_arrow:"
     play.click().run()
     assert not at.exception
     assert at.slider(key="step").value == 40

@@ -33,6 +33,8 @@ TEMPERATURE_CHOICES: tuple[float, ...] = tuple(float(f"{m}e{e}") for e in range(
 DEFAULT_TEMPERATURE = 0.5
 STEPS_RANGE = (10, 1000)
 DEFAULT_STEPS = 200
+# The landing view is the forum's own example, L − 2π: the first screen is the answer.
+DEFAULT_SHIFT = -2 * math.pi
 SCALE_RANGE = (-10.0, 10.0)
 SHIFT_RANGE = (-1000.0, 1000.0)
 
@@ -93,7 +95,7 @@ class ExplorerSettings:
     start: tuple[float, float] = PROBLEMS[DEFAULT_PROBLEM].start
     scale: float = 1.0
     g: str = "identity"
-    shift: float = 0.0
+    shift: float = DEFAULT_SHIFT
     step: int = DEFAULT_STEPS
     temperature: float = DEFAULT_TEMPERATURE
 
@@ -196,7 +198,7 @@ def validate(raw: Mapping[str, Any]) -> tuple[ExplorerSettings, dict[str, str]]:
         start=start,
         scale=_number(SCALE, raw.get(SCALE), 1.0, *SCALE_RANGE, notes),
         g=_choice(G, raw.get(G), "identity", map_labels(maps_for(p.lower_bound)), notes),
-        shift=_number(SHIFT, raw.get(SHIFT), 0.0, *SHIFT_RANGE, notes),
+        shift=_number(SHIFT, raw.get(SHIFT), DEFAULT_SHIFT, *SHIFT_RANGE, notes),
         step=step,
         temperature=_on_log_grid(
             TEMPERATURE, raw.get(TEMPERATURE), DEFAULT_TEMPERATURE, TEMPERATURE_CHOICES, notes

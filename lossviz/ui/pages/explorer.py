@@ -116,14 +116,14 @@ def sidebar_ui() -> dict[str, Any]:
         width="stretch",
     )
     b3.button(
-        "reset",
+        "L′ = L",
         on_click=_set,
         kwargs={settings.SCALE: 1.0, settings.SHIFT: 0.0, settings.G: IDENTITY},
         width="stretch",
     )
     raw[settings.SHIFT] = sb.number_input(
         "shift c",
-        value=0.0,
+        value=settings.DEFAULT_SHIFT,
         step=0.5,
         format="%.4f",
         key=settings.SHIFT,
@@ -197,7 +197,11 @@ def playback_ui(s: ExplorerSettings) -> int:
             st.session_state[_PLAYING] = False
     c1, c2 = st.columns([1, 8], vertical_alignment="bottom")
     c1.button(
-        "⏸ Pause" if st.session_state.get(_PLAYING) else "▶ Play", on_click=_toggle_play, width="stretch"
+        "Pause" if st.session_state.get(_PLAYING) else "Play",
+        # Streamlit's own icon font: "⏸" is an empty box in Debian's Chromium
+        icon=":material/pause:" if st.session_state.get(_PLAYING) else ":material/play_arrow:",
+        on_click=_toggle_play,
+        width="stretch",
     )
     # The default only when the state is unset: playback and callbacks set it through session state.
     default = {} if st.session_state.get(settings.PLAYBACK_STEP) is not None else {"value": s.steps}
@@ -229,7 +233,7 @@ def _default_of(key: str, s: ExplorerSettings) -> Any:
         settings.STEPS: defaults.steps,
         settings.SCALE: 1.0,
         settings.G: IDENTITY,
-        settings.SHIFT: 0.0,
+        settings.SHIFT: settings.DEFAULT_SHIFT,
         settings.PLAYBACK_STEP: s.steps,
         settings.TEMPERATURE: settings.DEFAULT_TEMPERATURE,
     }.get(key)
