@@ -119,8 +119,9 @@ def test_transform_buttons(default_app):
 def test_a_huge_learning_rate_diverges_gracefully():
     at = _run(problem="Rosenbrock", lr="10")
     assert not at.exception
-    warnings = " ".join(_texts(at.warning))
-    assert "diverged at step" in warnings
+    # one message, saying where: not a verdict box plus a warning per run repeating it
+    assert len(at.warning) == 1 and not at.success
+    assert "diverged at step" in at.warning[0].value and "overflowed" in at.warning[0].value
     for spec in _specs(at):
         # json.dumps on the parsed spec: NaN or Infinity would not have parsed as JSON numbers
         assert "NaN" not in json.dumps(spec) and "Infinity" not in json.dumps(spec)

@@ -334,21 +334,19 @@ def render_loss_chart(runs: tuple[Run, Run], along: np.ndarray, step: int) -> No
 
 def render_verdict(s: ExplorerSettings, runs: tuple[Run, Run]) -> verdicts.Verdict:
     v = verdicts.compare(runs[0], runs[1], _tolerance(s), scale=s.scale, effective_lr=_effective_lr(s))
+    diverged = runs[0].diverged_at is not None or runs[1].diverged_at is not None
     box = {
-        verdicts.IDENTICAL: st.success,
+        verdicts.IDENTICAL: st.warning if diverged else st.success,
         verdicts.SAME_PATH: st.success,
         verdicts.SAME_END: st.info,
         verdicts.ASCENT: st.error,
         verdicts.DIVERGED: st.warning,
         verdicts.DIFFERENT: st.warning,
     }[v.kind]
-    box(f"{OPTIMIZERS[s.optimizer].title}, {_transform_label(s)}: " + verdicts.describe(v))
-    for name, run in (("original", runs[0]), ("transformed", runs[1])):
-        if run.diverged_at is not None:
-            st.warning(
-                f"The {name} run diverged at step {run.diverged_at}: its parameters or loss overflowed. "
-                "Paths and curves stop there. Try a smaller learning rate."
-            )
+    text = f"{OPTIMIZERS[s.optimizer].title}, {_transform_label(s)}: " + verdicts.describe(v)
+    if diverged:  # one message: the verdict already names the step
+        text += " Paths and curves stop where a run's parameters or loss overflowed."
+    box(text)
     return v
 
 
