@@ -60,6 +60,7 @@ import argparse
 import asyncio
 import collections
 import dataclasses
+import math
 import os
 import random
 import re
@@ -128,7 +129,7 @@ DEFAULTS = {
         "opt": "SGD",
         "g": "L",
         "a": 1.0,
-        "c": 0.0,
+        "c": -2 * math.pi,  # the landing view is the forum's example, L − 2π
         "lr": 0.05,
         "steps": 200,
     },
