@@ -28,6 +28,7 @@ events = []
 monitoring.register_event_listener(lambda event, **kw: events.append(event))
 monitoring.register_event_duration_secs_listener(lambda event, duration, **kw: events.append(event))
 from lossviz.ui import warmup
+warmup.REST_DELAY_S = 0.0
 w = warmup.WarmUp()
 w.thread.join()
 from lossviz import engine

@@ -22,6 +22,8 @@ from lossviz import engine, nondifferentiable
 from lossviz.ui import cached
 from lossviz.ui.settings import TrainingSettings
 
+REST_DELAY_S = 8.0
+"""Seconds between the landing programs and the warm-up of the other pages'."""
 CACHE_ENV = "LOSSVIZ_JAX_CACHE"
 """Folder of the persistent compilation cache; empty to turn it off."""
 
@@ -69,6 +71,10 @@ class WarmUp:
         self.thread.start()
 
     def _rest(self) -> None:
+        # Let the first visitor's page draw first: tracing holds the GIL and compiling takes a
+        # core, which would slow that first page down. A visitor who opens another page sooner
+        # compiles its programs on demand (one compile at a time, see lossviz.programs).
+        time.sleep(REST_DELAY_S)
         start = time.perf_counter()
         nondifferentiable.warm_up()
         cached.training_view(TrainingSettings())  # the training page's default view

@@ -157,10 +157,10 @@ def sidebar_ui() -> dict[str, Any]:
     preset = OPTIMIZERS[settings.OPTIMIZER_LABELS.get(raw[settings.OPTIMIZER], settings.DEFAULT_OPTIMIZER)]
     sb.caption(preset.note)
     # The default only while the state is unset: a problem change sets the rate through session state.
-    unset = st.session_state.get(settings.LR) is None
-    raw[settings.LR] = common.lr_slider(
-        sb, "learning rate (log scale)", settings.DEFAULT_LR_EXPLORER if unset else None
-    )
+    # Always the page's default: a rate set through session state (a problem change) still wins,
+    # while a link without `lr` (back/forward, or coming from a page that shares the key) gets
+    # the default instead of the grid's first value.
+    raw[settings.LR] = common.lr_slider(sb, "learning rate (log scale)", settings.DEFAULT_LR_EXPLORER)
     for h in preset.hyper:
         decimals = max(0, -math.floor(math.log10(h.step)))
         raw[h.name] = sb.slider(
@@ -203,9 +203,9 @@ def playback_ui(s: ExplorerSettings) -> int:
         on_click=_toggle_play,
         width="stretch",
     )
-    # The default only when the state is unset: playback and callbacks set it through session state.
-    default = {} if st.session_state.get(settings.PLAYBACK_STEP) is not None else {"value": s.steps}
-    value = c2.slider("step", 0, s.steps, step=1, key=settings.PLAYBACK_STEP, bind=BIND, **default)
+    # Always the default (the end): playback and callbacks set the step through session state,
+    # which wins; a link without `step` opens at the end, not at 0.
+    value = c2.slider("step", 0, s.steps, s.steps, step=1, key=settings.PLAYBACK_STEP, bind=BIND)
     return int(value) if value is not None else s.steps
 
 
