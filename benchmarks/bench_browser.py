@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,7 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+import _server  # noqa: E402  (benchmarks/_server.py, beside this script)
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from lossviz.ui import settings  # noqa: E402
@@ -93,12 +93,6 @@ LINKS: tuple[dict[str, str], ...] = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _rss_mb(pid: int) -> tuple[float, float]:
     """(VmRSS, VmHWM) of a process in MB (1 MB = 2**20 bytes)."""
     values = {}
@@ -110,64 +104,14 @@ def _rss_mb(pid: int) -> tuple[float, float]:
     return values["VmRSS"], values["VmHWM"]
 
 
-class Server:
-    """``streamlit run app.py`` in a fresh process; ``t0`` is its start."""
+class Server(_server.Server):
+    """The app's server with a fresh, empty persistent compilation cache: a cold start."""
 
     def __init__(self, extra_env: dict[str, str] | None = None) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.NamedTemporaryFile(prefix="bench_browser_", suffix=".log", delete=False)
-        # the app keeps compiled programs in $LOSSVIZ_JAX_CACHE: a fresh folder means a cold start
         self.cache = tempfile.mkdtemp(prefix="bench_browser_jax_")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "LOSSVIZ_JAX_CACHE": self.cache, **(extra_env or {})}
-        self.t0 = time.perf_counter()
-        # A file, not a pipe: a full pipe would block the server.
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(self.port),
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
+        super().__init__(
+            extra_env={"LOSSVIZ_JAX_CACHE": self.cache, **(extra_env or {})}, name="bench_browser"
         )
-
-    def wait_healthy(self, timeout: float = 60.0) -> float:
-        deadline = time.perf_counter() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return time.perf_counter() - self.t0
-            except OSError:
-                if time.perf_counter() > deadline or self.proc.poll() is not None:
-                    self.stop()
-                    raise RuntimeError("streamlit did not start:\n" + open(self.log.name).read()) from None
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-
-    def log_tail(self, n: int = 30) -> str:
-        with open(self.log.name, errors="replace") as f:
-            return "".join(f.readlines()[-n:])
 
 
 def _wait_charts(page, timeout_ms: int = 120_000) -> None:

@@ -65,9 +65,7 @@ import os
 import random
 import re
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -75,6 +73,8 @@ import time
 import urllib.parse
 import urllib.request
 
+import _server  # benchmarks/_server.py, beside this script
+from _server import Server
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import connect
@@ -505,12 +505,6 @@ def _jax_cache_files() -> str:
     return "empty (not created yet)"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _descendants(pid: int) -> list[int]:
     found, todo = [], [pid]
     while todo and len(found) < 1000:
@@ -537,71 +531,6 @@ def rss_mb(pid: int) -> float:
         except OSError:
             continue
     return total
-
-
-class Server:
-    """``streamlit run app.py`` on 127.0.0.1 in a fresh process; ``t0`` is its start."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        self.log = tempfile.NamedTemporaryFile(prefix="bench_load_", suffix=".log", delete=False)
-        self.t0 = time.perf_counter()
-        # A file, not a pipe: a full pipe would block the server.
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def wait_healthy(self, timeout: float = 90.0) -> float:
-        deadline = time.perf_counter() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200 and r.read().strip() == b"ok":
-                        return time.perf_counter() - self.t0
-            except OSError:
-                pass
-            if time.perf_counter() > deadline or self.proc.poll() is not None:
-                raise RuntimeError("streamlit did not start:\n" + self.log_tail())
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=20)
-        self.log.close()
-
-    def log_tail(self, n: int = 30) -> str:
-        with open(self.log.name, errors="replace") as f:
-            return "".join(f.readlines()[-n:])
-
-    def log_errors(self) -> list[str]:
-        with open(self.log.name, errors="replace") as f:
-            return [
-                line.rstrip() for line in f if "Traceback" in line or " ERROR " in line or "Exception" in line
-            ]
 
 
 class RssSampler(threading.Thread):
@@ -746,12 +675,12 @@ def _print_view(r: Result, index: int) -> None:
 
 def run_all(args: argparse.Namespace, views: int, seconds: float) -> dict:
     """Server up, warm-up, baseline, concurrent phase, server down; returns what was measured."""
-    port = args.port or _free_port()
+    port = args.port or _server.free_port()
     baseline_plan = make_views(args.seed * 1000 + 999, views, 0)
     load_plans = [make_views(args.seed * 1000 + i, views, i % len(PAGES)) for i in range(args.visitors)]
     planned = args.visitors * views
     cache = _jax_cache_files()
-    server = Server(port)
+    server = Server(port, name="bench_load")
     sampler = RssSampler(server, max_seconds=3 * seconds + 3600)
     out: dict = {"base": [], "load": [], "server": server, "sampler": sampler, "planned": planned}
     try:
