@@ -108,6 +108,46 @@ class History(NamedTuple):
 # --- the network -----------------------------------------------------------------
 
 
+WIDTH_BUCKETS = (8, 16, 32, 64)
+"""Hidden widths are computed in the next of these (zero-padded): a program per bucket, not per width."""
+
+
+def bucket(width: int) -> int:
+    """The compiled width that serves ``width`` (the width itself past the last bucket)."""
+    return next((b for b in WIDTH_BUCKETS if b >= width), width)
+
+
+def pad_hidden(params: Params, hidden: Sequence[int]) -> Params:
+    """``params`` with every hidden layer zero-padded to ``hidden`` units.
+
+    A padded unit has zero incoming weights and bias, so it outputs act(0) = 0
+    (tanh and relu), and zero outgoing weights, so its gradient is exactly 0 and
+    every optimizer leaves it at 0: the network computes the same function, and
+    trains the same, as the unpadded one (up to the rounding of sums with extra
+    zero terms).
+    """
+    out = []
+    for k, (w, b) in enumerate(params):
+        rows = w.shape[-2] if k == 0 else hidden[k - 1]
+        cols = w.shape[-1] if k == len(params) - 1 else hidden[k]
+        pad_w = np.zeros((*w.shape[:-2], rows, cols), np.float32)
+        pad_w[..., : w.shape[-2], : w.shape[-1]] = w
+        pad_b = np.zeros((*b.shape[:-1], cols), np.float32)
+        pad_b[..., : b.shape[-1]] = b
+        out.append((pad_w, pad_b))
+    return tuple(out)
+
+
+def unpad_hidden(params: Params, hidden: Sequence[int]) -> Params:
+    """The inverse of :func:`pad_hidden`: the first ``hidden[k]`` units of each hidden layer."""
+    out = []
+    for k, (w, b) in enumerate(params):
+        rows = w.shape[-2] if k == 0 else hidden[k - 1]
+        cols = w.shape[-1] if k == len(params) - 1 else hidden[k]
+        out.append((w[..., :rows, :cols], b[..., :cols]))
+    return tuple(out)
+
+
 def init_mlp(rng: np.random.Generator, sizes: Sequence[int]) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
     """Glorot-normal weights and zero biases for layer widths ``sizes`` (input first), in float32.
 
@@ -316,9 +356,12 @@ def train_variants(
     weights_rng, batch_rng = (np.random.default_rng([seed, stream]) for stream in (1, 2))
     # on the device from the start: the chunks after the first get device arrays too, and a
     # jitted function keeps one dispatch entry per argument type
-    params = jax.device_put(
-        jax.tree.map(lambda a: np.broadcast_to(a, (len(VARIANTS), *a.shape)), init_mlp(weights_rng, sizes))
+    # hidden layers padded to their width bucket: one program serves every width of the bucket
+    padded = tuple(bucket(int(h)) for h in hidden)
+    lanes = jax.tree.map(
+        lambda a: np.broadcast_to(a, (len(VARIANTS), *a.shape)), init_mlp(weights_rng, sizes)
     )
+    params = jax.device_put(pad_hidden(lanes, padded))
     scales, shifts = f32([1.0, 1.0, -1.0]), f32([0.0, shift, 0.0])
     traced = dict(
         lr=f32(default_lr(optimizer) if lr is None else lr),
@@ -331,6 +374,7 @@ def train_variants(
     # an endless stream of epochs; the last chunk draws a few unused ones
     batches = (epoch_batches(batch_rng, ds.x_train.shape[0], batch_size or 0) for _ in itertools.count())
     per_epoch, params = _run(params, batches, int(epochs), traced, activation, on_progress)
+    params = unpad_hidden(params, tuple(map(int, hidden)))
     return {
         name: _history(lane, per_epoch, params, float(scales[lane]), float(shifts[lane]), activation)
         for lane, name in enumerate(VARIANTS)
@@ -420,5 +464,7 @@ def decision_grid(
         raise ValueError(f"resolution must be >= 2, got {resolution}")
     if params[0][0].shape[0] != 2:
         raise ValueError(f"decision_grid needs a network with 2 inputs, got {params[0][0].shape[0]}")
-    x, y, probs = _grid(params, f32(bounds), resolution=int(resolution), activation=activation)
+    hidden = tuple(w.shape[-1] for w, _ in params[:-1])
+    padded = pad_hidden(params, tuple(bucket(h) for h in hidden))  # the same program for every width
+    x, y, probs = _grid(padded, f32(bounds), resolution=int(resolution), activation=activation)
     return DecisionGrid(np.asarray(x), np.asarray(y), np.asarray(probs))

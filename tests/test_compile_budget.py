@@ -17,7 +17,8 @@ monitoring.register_event_duration_secs_listener(
         COMPILES.append(event) if event == "/jax/core/compile/backend_compile_duration" else None
     )
 )
-TRAINING_VIEWS = ({"width": "3"}, {"width": "5"}, {"width": "7"}, {"data": DATASETS["circles"].title})
+# widths in three buckets (8, 32, 64) and another data set: four programs asked for
+TRAINING_VIEWS = ({"width": "3"}, {"width": "20"}, {"width": "40"}, {"data": DATASETS["circles"].title})
 
 
 def test_every_jitted_entry_point_of_the_app_is_bounded():

@@ -66,13 +66,14 @@ def test_epoch_batches():
 # --- training: the oracle is a plain loop over epochs and batches ---------------
 
 
-def test_original_run_matches_a_plain_training_loop():
-    """Chunks, the skipped epochs of the last chunk and the vmap change nothing but rounding."""
+@pytest.mark.parametrize("width", [16, 5])  # 5 is computed zero-padded to 8 units
+def test_original_run_matches_a_plain_training_loop(width):
+    """Chunks, the skipped epochs of the last chunk, the vmap and the padding change nothing but rounding."""
     epochs, lr, seed = 13, 0.1, 4
-    runs = train_variants(epochs=epochs, lr=lr, seed=seed)
+    runs = train_variants(epochs=epochs, lr=lr, seed=seed, hidden=(width, width))
     ds = datasets.load("moons", seed=seed)
     weights_rng, batch_rng = (np.random.default_rng([seed, s]) for s in (1, 2))
-    params = training.init_mlp(weights_rng, (2, 16, 16, 2))
+    params = training.init_mlp(weights_rng, (2, width, width, 2))
     step = jax.jit(
         lambda p, x, y: jax.tree.map(lambda w, g: w - lr * g, p, jax.grad(training.cross_entropy)(p, x, y))
     )
@@ -83,6 +84,7 @@ def test_original_run_matches_a_plain_training_loop():
         losses.append(float(training.cross_entropy(params, ds.x_train, ds.y_train)))
     np.testing.assert_allclose(runs["original"].loss, losses, rtol=1e-4)
     for (w, b), (w_ref, b_ref) in zip(runs["original"].params, params, strict=True):
+        assert w.shape == w_ref.shape and b.shape == b_ref.shape  # unpadded again
         np.testing.assert_allclose(w, w_ref, rtol=1e-4, atol=1e-5)
         np.testing.assert_allclose(b, b_ref, rtol=1e-4, atol=1e-5)
 
@@ -218,3 +220,13 @@ def test_bad_arguments_raise(kwargs):
 def test_every_preset_has_a_training_learning_rate():
     assert set(training.TRAINING_LR) == set(lossviz.OPTIMIZERS)
     assert training.default_lr("sgd") == training.TRAINING_LR["sgd"]
+
+
+def test_widths_of_one_bucket_share_one_program():
+    assert [training.bucket(w) for w in (2, 8, 9, 16, 17, 33, 64)] == [8, 8, 16, 16, 32, 64, 64]
+    train_variants(epochs=2, hidden=(9, 9))
+    live = training._train_chunk.live()
+    for width in (10, 13, 16):  # bucket 16: no new program
+        train_variants(epochs=2, hidden=(width, width))
+    assert training._train_chunk.live() == live
+    assert training._train_chunk.has(activation="tanh")
