@@ -52,5 +52,11 @@ def test_the_all_optimizers_table_is_one_call_of_twenty_lanes(monkeypatch):
     calls = []
     real = engine.run_lanes
     monkeypatch.setattr(engine, "run_lanes", lambda lanes: calls.append(len(lanes)) or real(lanes))
-    table = cached.all_optimizers(ExplorerSettings(problem="himmelblau", steps=90, scale=-1.0), 1e-3)
+    table = cached.all_optimizers(
+        ExplorerSettings(problem="himmelblau", steps=90, scale=-1.0, shift=0.0), 1e-3
+    )
     assert calls == [engine.LANES] and len(table) == engine.LANES // 2
+    # (−L)·(−∇L) = L·∇L: the hypothesis' path never differs, and "never" reads as a dash, not None
+    row = table[table["optimizer"] == "Loss × grad"].iloc[0]
+    assert row["kind"] == "identical" and row["first difference at step"] == "—"
+    assert all(isinstance(v, str) for v in table["first difference at step"])

@@ -81,6 +81,16 @@ def test_shifted_identical_is_bit_for_bit_with_its_numbers():
     assert f"ending at {MINUS}2.25 instead of 0.25" in text
 
 
+def test_a_zero_shift_does_not_claim_the_number_moved():
+    # issue: c = 0 wrote "ending at 0.02697 instead of 0.02697"
+    s = TrainingSettings(optimizer="sgd", shift=0.0)
+    identical, text = shifted_verdict(
+        s, _view(shifted=_history(LOSS, LOSS, ACC, test_accuracy=TEST_ACC, shift=0.0))
+    )
+    assert identical is True and "instead of" not in text
+    assert "c = 0" in text and "same function" in text
+
+
 @pytest.mark.parametrize(
     ("optimizer", "why"),
     [

@@ -81,7 +81,8 @@ def _all_optimizers(s: ExplorerSettings, tolerance: float) -> pd.DataFrame:
                 "reads the value": "yes" if preset.reads_value else "no",
                 "verdict": verdicts.KIND_LABELS[v.kind],
                 "max_dtheta": v.max_dtheta,
-                "first difference at step": v.first_difference,
+                # text, so that "never" reads as a dash rather than None
+                "first difference at step": "—" if v.first_difference is None else str(v.first_difference),
                 "final L (original)": v.loss_end_original,
                 "final L (transformed)": v.loss_end_transformed,
                 "kind": v.kind,

@@ -155,9 +155,13 @@ def shifted_verdict(s: TrainingSettings, view: cached.TrainingView) -> tuple[boo
             f"**Shifted by c = {c}: the same training, bit for bit.** All weights are identical to the "
             f"original run's after every one of the {n} epochs (largest |Δw| = "
             f"{float(np.max(sh.max_weight_diff)):g}), so training and test accuracy agree at every epoch "
-            f"(final {_pct(float(sh.accuracy[-1]))} and {_pct(float(sh.test_accuracy[-1]))}). Only the plotted "
-            f"number moved: objective − c equals L to within {gap_text} (float32 rounding), "
-            f"ending at {_num(float(sh.objective[-1]))} instead of {_num(float(o.objective[-1]))}."
+            f"(final {_pct(float(sh.accuracy[-1]))} and {_pct(float(sh.test_accuracy[-1]))}). "
+            + (
+                "With c = 0 the two objectives are the same function: set c to see the plotted number move."
+                if s.shift == 0
+                else f"Only the plotted number moved: objective − c equals L to within {gap_text} (float32 "
+                f"rounding), ending at {_num(float(sh.objective[-1]))} instead of {_num(float(o.objective[-1]))}."
+            )
         )
     first = int(np.argmin(sh.weights_equal_original)) + 1
     differ = int(np.sum(sh.accuracy != o.accuracy))
