@@ -212,7 +212,7 @@ def main() -> None:
 
     jax.monitoring.register_event_duration_secs_listener(on_event)
     print(f"jax {jax.__version__} on {jax.default_backend()}, {os.cpu_count()} CPUs; numpy {np.__version__}")
-    print(f"one view = views(200x200 grid, 25x25 field) + 2 x run_preset(sgd, {STEPS} steps)\n")
+    print(f"one view = surfaces(200x200 grid, 25x25 field) + run_lanes(2 x sgd, {STEPS} steps)\n")
     rng = np.random.default_rng(0)
     results = []
     for case in CASES:

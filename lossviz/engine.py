@@ -32,7 +32,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from lossviz.landscapes import GradientField, Landscape, Views, grid_axes
+from lossviz.landscapes import GradientField, Landscape, Views, grid_axes, on_grid
 from lossviz.optimizers import MAX_HYPER, OPTIMIZERS, PRESET_NAMES, selected
 from lossviz.problems import PROBLEMS
 from lossviz.programs import Programs
@@ -40,7 +40,6 @@ from lossviz.trajectories import Run, f32, first_nonfinite
 from lossviz.transforms import MONOTONE_MAPS
 
 PROBLEM_NAMES: tuple[str, ...] = tuple(PROBLEMS)
-OPTIMIZER_NAMES: tuple[str, ...] = PRESET_NAMES
 MAP_NAMES: tuple[str, ...] = tuple(MONOTONE_MAPS)
 MAX_STEPS = 1000
 """The longest run; a lane of ``steps`` updates stops there (its buffers have ``MAX_STEPS + 1`` rows)."""
@@ -149,7 +148,7 @@ def _lane_arrays(lanes: Sequence[Lane]) -> tuple[np.ndarray, ...]:
         if not 0 <= int(lane.steps) <= MAX_STEPS:
             raise ValueError(f"steps must be in [0, {MAX_STEPS}], got {lane.steps}")
         columns["p"].append(PROBLEM_NAMES.index(lane.problem))
-        columns["o"].append(OPTIMIZER_NAMES.index(lane.optimizer))
+        columns["o"].append(PRESET_NAMES.index(lane.optimizer))
         columns["g"].append(MAP_NAMES.index(lane.g))
         columns["n"].append(int(lane.steps))
         columns["lr"].append(lane.lr)
@@ -157,7 +156,7 @@ def _lane_arrays(lanes: Sequence[Lane]) -> tuple[np.ndarray, ...]:
         columns["a"].append(lane.scale)
         columns["c"].append(lane.shift)
         columns["x"].append(p.start if lane.start is None else lane.start)
-        columns["t"].append((p.temperature or 1.0) if lane.temperature is None else lane.temperature)
+        columns["t"].append(p.temperature_or(lane.temperature))
     columns["n"][len(lanes) :] = [0] * (LANES - len(lanes))
     ints = [np.asarray(columns[k], np.int32) for k in ("p", "o", "g", "n")]
     floats = [f32(columns[k]) for k in ("lr", "h", "a", "c", "x", "t")]
@@ -182,17 +181,12 @@ def run_lanes(lanes: Sequence[Lane]) -> list[Run]:
 # --- landscapes --------------------------------------------------------------------------
 
 
-def _on_grid(fn, w1, w2):
-    theta = jnp.stack(jnp.meshgrid(w1, w2), axis=-1)
-    return jax.vmap(jax.vmap(fn))(theta)
-
-
 def _surfaces_program(problem, g, scale, shift, temperature, w1, w2, f1, f2):
     # The problem is selected outside the grids' vmap: a conditional inside a vmap costs ~8x here.
     def branch(name):
         def compute(w1, w2, f1, f2):
             base = PROBLEMS[name].at_temperature(temperature)
-            return _on_grid(base, w1, w2), _on_grid(base, f1, f2), _on_grid(jax.grad(base), f1, f2)
+            return on_grid(base, w1, w2), on_grid(base, f1, f2), on_grid(jax.grad(base), f1, f2)
 
         return compute
 
@@ -221,7 +215,7 @@ def surfaces(
 ) -> Views:
     """:func:`lossviz.landscapes.views` at the app's resolutions, from the one compiled program."""
     p = PROBLEMS[problem]
-    temperature = (p.temperature or 1.0) if temperature is None else temperature
+    temperature = p.temperature_or(temperature)
     w1, w2 = grid_axes(p.bounds, RESOLUTION)
     f1, f2 = grid_axes(p.bounds, FIELD_RESOLUTION)
     values, tvalues, grads, tgrads = (
@@ -272,5 +266,5 @@ def run_preset(
 
 def warm_up() -> None:
     """Compiles (or loads from the persistent cache) both programs."""
-    run_lanes([Lane(PROBLEM_NAMES[0], OPTIMIZER_NAMES[0], lr=0.01, steps=1)])
+    run_lanes([Lane(PROBLEM_NAMES[0], PRESET_NAMES[0], lr=0.01, steps=1)])
     surfaces(PROBLEM_NAMES[0])

@@ -53,18 +53,18 @@ def grid_axes(bounds: Bounds, resolution: int) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-def _on_grid(fn: Callable[[jax.Array], jax.Array], w1: jax.Array, w2: jax.Array) -> jax.Array:
+def on_grid(fn: Callable[[jax.Array], jax.Array], w1: jax.Array, w2: jax.Array) -> jax.Array:
     """``fn`` at every ``(w1[j], w2[i])``; result indexed ``[i, j, ...]``."""
     theta = jnp.stack(jnp.meshgrid(w1, w2), axis=-1)  # (R2, R1, 2), [i, j] = (w1[j], w2[i])
     return jax.vmap(jax.vmap(fn))(theta)
 
 
 def _values_program(w1: jax.Array, w2: jax.Array, *, loss: Loss) -> jax.Array:
-    return _on_grid(loss, w1, w2)
+    return on_grid(loss, w1, w2)
 
 
 def _grads_program(w1: jax.Array, w2: jax.Array, *, loss: Loss) -> jax.Array:
-    return _on_grid(jax.grad(loss), w1, w2)
+    return on_grid(jax.grad(loss), w1, w2)
 
 
 _values = Programs(_values_program, static=("loss",), maxsize=8, name="landscape")
@@ -100,13 +100,13 @@ def _views_program(
     objective = transform(base, scale=scale, g=g, shift=shift)
     w1, w2 = (jnp.asarray(a) for a in grid_axes(p.bounds, resolution))
     f1, f2 = (jnp.asarray(a) for a in grid_axes(p.bounds, field_resolution))
-    values = _on_grid(base, w1, w2)
+    values = on_grid(base, w1, w2)
     return (
         values,
         # a g(L) + c of the values already computed: L is not evaluated twice
         apply_to_values(values, scale, g, shift),
-        _on_grid(jax.grad(base), f1, f2),
-        _on_grid(jax.grad(objective), f1, f2),
+        on_grid(jax.grad(base), f1, f2),
+        on_grid(jax.grad(objective), f1, f2),
     )
 
 
@@ -132,7 +132,7 @@ def views(
     problem's) are traced, so changing them never recompiles.
     """
     p = PROBLEMS[problem]
-    temperature = (p.temperature or 1.0) if temperature is None else temperature
+    temperature = p.temperature_or(temperature)
     values, tvalues, grads, tgrads = (
         np.asarray(a)
         for a in VIEWS(

@@ -107,11 +107,6 @@ class LRU(Generic[K, V]):
             self._data.move_to_end(key)
             return self._data[key]
 
-    def peek(self, key: K) -> V | None:
-        """The value of ``key`` if present, without counting as a use."""
-        with self._lock:
-            return self._data.get(key)
-
     def keys(self) -> list[K]:
         """The keys, least recently used first."""
         with self._lock:

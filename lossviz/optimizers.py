@@ -60,7 +60,7 @@ def backtracking_descent(learning_rate: Any, decrease_factor: Any) -> optax.Grad
     scales ``-grad`` itself rather than fractions of ``-learning_rate * grad``
     (the same steps): multiplying the gradient by a constant learning rate lets
     XLA reassociate the products, so :func:`~lossviz.trajectories.trajectory`
-    and :func:`~lossviz.trajectories.run_preset` (traced learning rate) would
+    and :func:`~lossviz.engine.run_preset` (traced learning rate) would
     differ in the last bit.
     """
     search = optax.scale_by_backtracking_linesearch(

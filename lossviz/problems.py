@@ -61,6 +61,10 @@ class Problem:
     tempered: Callable[[jax.Array, jax.Array], jax.Array] | None = None
     temperature: float | None = None
 
+    def temperature_or(self, temperature: float | None) -> float:
+        """``temperature``, or the problem's own when ``None`` (1 for problems without one, which ignore it)."""
+        return (self.temperature or 1.0) if temperature is None else temperature
+
     def at_temperature(self, temperature: float | jax.Array | None) -> Callable[[jax.Array], jax.Array]:
         """The loss at another temperature (``loss`` itself if the problem has none)."""
         if self.tempered is None or temperature is None:

@@ -125,8 +125,3 @@ def release_memory() -> None:
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
-
-
-def live_programs() -> dict[str, int]:
-    """Compiled programs alive per :class:`Programs`, by name."""
-    return {name: p.live() for name, p in REGISTRY.items()}

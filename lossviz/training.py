@@ -117,6 +117,15 @@ def bucket(width: int) -> int:
     return next((b for b in WIDTH_BUCKETS if b >= width), width)
 
 
+def _shapes(params: Params, hidden: Sequence[int]) -> list[tuple[int, int]]:
+    """Each layer's ``(inputs, outputs)`` once the hidden layers have ``hidden`` units."""
+    last = len(params) - 1
+    return [
+        (w.shape[-2] if k == 0 else hidden[k - 1], w.shape[-1] if k == last else hidden[k])
+        for k, (w, _) in enumerate(params)
+    ]
+
+
 def pad_hidden(params: Params, hidden: Sequence[int]) -> Params:
     """``params`` with every hidden layer zero-padded to ``hidden`` units.
 
@@ -127,9 +136,7 @@ def pad_hidden(params: Params, hidden: Sequence[int]) -> Params:
     zero terms).
     """
     out = []
-    for k, (w, b) in enumerate(params):
-        rows = w.shape[-2] if k == 0 else hidden[k - 1]
-        cols = w.shape[-1] if k == len(params) - 1 else hidden[k]
+    for (w, b), (rows, cols) in zip(params, _shapes(params, hidden), strict=True):
         pad_w = np.zeros((*w.shape[:-2], rows, cols), np.float32)
         pad_w[..., : w.shape[-2], : w.shape[-1]] = w
         pad_b = np.zeros((*b.shape[:-1], cols), np.float32)
@@ -140,12 +147,10 @@ def pad_hidden(params: Params, hidden: Sequence[int]) -> Params:
 
 def unpad_hidden(params: Params, hidden: Sequence[int]) -> Params:
     """The inverse of :func:`pad_hidden`: the first ``hidden[k]`` units of each hidden layer."""
-    out = []
-    for k, (w, b) in enumerate(params):
-        rows = w.shape[-2] if k == 0 else hidden[k - 1]
-        cols = w.shape[-1] if k == len(params) - 1 else hidden[k]
-        out.append((w[..., :rows, :cols], b[..., :cols]))
-    return tuple(out)
+    return tuple(
+        (w[..., :rows, :cols], b[..., :cols])
+        for (w, b), (rows, cols) in zip(params, _shapes(params, hidden), strict=True)
+    )
 
 
 def init_mlp(rng: np.random.Generator, sizes: Sequence[int]) -> tuple[tuple[np.ndarray, np.ndarray], ...]:

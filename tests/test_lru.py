@@ -32,15 +32,6 @@ def test_a_smaller_bound_applies_at_once_and_reports_evictions():
         cache.maxsize = 0
 
 
-def test_peek_does_not_count_as_a_use():
-    cache = LRU(2)
-    cache.put("a", 1)
-    cache.put("b", 2)
-    assert cache.peek("a") == 1 and cache.peek("zz") is None
-    cache.put("c", 3)
-    assert cache.keys() == ["b", "c"]
-
-
 def test_two_callers_of_one_missing_key_compute_it_once():
     cache = LRU(4)
     calls = []

@@ -33,7 +33,7 @@ def landscape_views(problem: str, scale: float, g: str, shift: float, temperatur
 
 
 def computed(s: ExplorerSettings) -> ExplorerSettings:
-    """``s`` without what does not change the runs (the playback step): the cache key of :func:`run_pair`."""
+    """``s`` without what does not change the runs (the playback step): the cache key of the runs."""
     return dataclasses.replace(s, step=0)
 
 
@@ -46,12 +46,13 @@ def _pair(s: ExplorerSettings, optimizer: str, hyper: tuple[float, ...]) -> list
     return [engine.Lane(**common), engine.Lane(**common, scale=s.scale, g=s.g, shift=s.shift)]
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
 def run_pair(s: ExplorerSettings) -> tuple[Run, Run, np.ndarray]:
-    """The original run (on ``L``), the transformed run (on ``L'``) and ``L'`` along the original path.
+    """The original run (on ``L``), the transformed run (on ``L'``) and ``L'`` along the original path."""
+    return _run_pair(computed(s))  # a playback step must not miss the cache
 
-    Pass :func:`computed` settings, so that a playback step does not miss the cache.
-    """
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _run_pair(s: ExplorerSettings) -> tuple[Run, Run, np.ndarray]:
     original, transformed = engine.run_lanes(_pair(s, s.optimizer, s.hyper))
     return original, transformed, apply_to_host_values(original.loss, s.scale, s.g, s.shift)
 

@@ -144,17 +144,16 @@ def start_inputs(container: Any, names: tuple[str, str], default: tuple[float, f
     )
 
 
-def lr_slider(container: Any, label: str, default: float | None, help: str | None = None) -> float:
-    """The learning rate on its log grid, bound to ``lr``; ``default=None`` leaves it to session state."""
-    value = {} if default is None else {"value": default}
+def lr_slider(container: Any, label: str, default: float, help: str | None = None) -> float:
+    """The learning rate on its log grid, bound to ``lr``; a value set through session state wins."""
     return container.select_slider(
         label,
         settings.LR_CHOICES,
+        value=default,
         format_func=lambda v: f"{v:g}",
         key=settings.LR,
         bind=BIND,
         help=help,
-        **value,
     )
 
 

@@ -1,7 +1,7 @@
 """The Explorer page: a loss, its transform, and what optimizers make of both.
 
-Data flows one way: URL-bound widgets -> :func:`lossviz.settings.validate` ->
-cached engine calls (:mod:`lossviz.ui.engine`) -> chart builders
+Data flows one way: URL-bound widgets -> :func:`lossviz.ui.settings.validate` ->
+cached engine calls (:mod:`lossviz.ui.cached`) -> chart builders
 (:mod:`lossviz.charts`) -> Streamlit. The ``*_ui`` functions return plain
 values; the ``render_*`` functions only draw.
 """
@@ -425,7 +425,7 @@ def main() -> None:
         "the runs on L and on L′, from the same start, with the same optimizer."
     )
     common.show_notices(notices)
-    runs_and_along = cached.run_pair(cached.computed(s))
+    runs_and_along = cached.run_pair(s)
     runs, along = runs_and_along[:2], runs_and_along[2]
     render_verdict(s, runs)
     step = playback_ui(s)
