@@ -9,11 +9,13 @@ compiled computation, and after every epoch the lanes' weights are compared
 with the original's bit for bit (:attr:`History.weights_equal_original`).
 
 The compiled loop runs :data:`CHUNK` epochs per call (a callback may report
-progress between calls). Static (a change recompiles): the optimizer's name,
-the layer sizes, the activation, the batch size and the data set's shape.
-Everything else is data (a change never recompiles): learning rate,
-hyper-parameters, shift, number of epochs, and everything the seed decides
-(the points, the initial weights and the minibatch order, drawn with NumPy).
+progress between calls). Static (a program each): the activation, the data
+set's shape and the hidden widths' bucket (:data:`WIDTH_BUCKETS`). Everything
+else is data (a change never recompiles): the optimizer (every preset runs in
+the program, chosen by index), the minibatch size (one of :data:`BATCH_SIZES`),
+learning rate, hyper-parameters, shift, number of epochs, and everything the
+seed decides (the points, the initial weights and the minibatch order, drawn
+with NumPy).
 
 >>> import math
 >>> runs = train_variants("moons", shift=-2 * math.pi, epochs=3)
@@ -108,8 +110,14 @@ class History(NamedTuple):
 # --- the network -----------------------------------------------------------------
 
 
-WIDTH_BUCKETS = (8, 16, 32, 64)
-"""Hidden widths are computed in the next of these (zero-padded): a program per bucket, not per width."""
+WIDTH_BUCKETS = (16, 64)
+"""Hidden widths are computed in the next of these (zero-padded): a program per bucket, not per width.
+
+Two, not more: every bucket is a program per data set shape that the server
+compiles at start (:func:`warm_up`). A width of 16 or less runs at 16 (the
+default width, at full speed); a wider one at 64, which costs up to ~4x the
+arithmetic of its own width.
+"""
 
 
 def bucket(width: int) -> int:
@@ -188,16 +196,24 @@ def accuracy(params: Params, x: jax.Array, y: jax.Array, activation: str = "tanh
     return jnp.mean(jnp.argmax(mlp(params, x, activation), axis=-1) == y)
 
 
-def epoch_batches(rng: np.random.Generator, n: int, batch_size: int) -> np.ndarray:
-    """One epoch's minibatch indices ``(n_batches, batch)``, int32.
+def epoch_order(rng: np.random.Generator, n: int, batch_size: int) -> np.ndarray:
+    """One epoch's order of the ``n`` training points, ``(n,)`` int32.
 
-    A fresh permutation per epoch; the last incomplete batch is dropped.
-    ``batch_size`` 0 (or >= ``n``) means one full batch in the original order.
+    A fresh permutation per epoch, cut into ``n // batch_size`` minibatches (the
+    last incomplete batch is dropped). ``batch_size`` 0 (or >= ``n``) means one
+    full batch in the original order (nothing is drawn).
     """
     if batch_size == 0 or batch_size >= n:
-        return np.arange(n, dtype=np.int32)[None]
-    n_batches = n // batch_size
-    return rng.permutation(n)[: n_batches * batch_size].reshape(n_batches, batch_size).astype(np.int32)
+        return np.arange(n, dtype=np.int32)
+    return rng.permutation(n).astype(np.int32)
+
+
+def epoch_batches(rng: np.random.Generator, n: int, batch_size: int) -> np.ndarray:
+    """One epoch's minibatch indices ``(n_batches, batch)``, int32, as the compiled loop cuts
+    :func:`epoch_order`."""
+    order = epoch_order(rng, n, batch_size)
+    size = n if batch_size == 0 or batch_size >= n else batch_size
+    return order[: n // size * size].reshape(n // size, size)
 
 
 # --- the compiled training loop ------------------------------------------------
@@ -206,21 +222,51 @@ CHUNK = 10
 """Epochs per compiled call. Fixed, so the number of epochs is not a static argument."""
 
 
-def _lane_epoch(carry, scale, shift, xs, ys, tx, activation: str):
-    """One epoch of one variant: an optimizer step per minibatch on ``scale * L + shift``."""
+def _steps_per_epoch(n: int) -> tuple[int, ...]:
+    """Optimizer steps of an epoch over ``n`` points, per entry of :data:`BATCH_SIZES`."""
+    return tuple(1 if size == 0 or size >= n else n // size for size in BATCH_SIZES)
 
-    def step(carry, batch):
-        params, state = carry
-        xb, yb = batch
 
-        def objective(p):
-            return scale * cross_entropy(p, xb, yb, activation) + shift
+def _lane_epoch(carry, scale, shift, perm, batch, x, y, tx, activation: str):
+    """One epoch of one variant: an optimizer step per minibatch on ``scale * L + shift``.
 
-        value, grad = jax.value_and_grad(objective)(params)
-        updates, state = tx.update(grad, state, params, value=value, grad=grad, value_fn=objective)
-        return (optax.apply_updates(params, updates), state), None
+    The minibatch size is ``BATCH_SIZES[batch]`` (traced): the objective is a
+    ``lax.switch`` over the sizes, each branch gathering its own batch shape, and
+    the epoch a loop over the most steps any size takes, the extra ones skipped.
+    """
+    n = x.shape[0]
 
-    return jax.lax.scan(step, carry, (xs, ys))[0]
+    def objective_at(s):
+        def sized(size):
+            if size == 0 or size >= n:  # the full batch, in the data's own order
+
+                def objective(p):
+                    return scale * cross_entropy(p, x, y, activation) + shift
+
+            else:
+
+                def objective(p):
+                    idx = jax.lax.dynamic_slice(perm, (s * size,), (size,))
+                    return scale * cross_entropy(p, x[idx], y[idx], activation) + shift
+
+            return objective
+
+        branches = [sized(size) for size in BATCH_SIZES]
+        return lambda p: jax.lax.switch(batch, branches, p)
+
+    def step(carry, s):
+        def update(carry):
+            params, state = carry
+            objective = objective_at(s)
+            value, grad = jax.value_and_grad(objective)(params)
+            updates, state = tx.update(grad, state, params, value=value, grad=grad, value_fn=objective)
+            return optax.apply_updates(params, updates), state
+
+        steps = jnp.array(_steps_per_epoch(n), jnp.int32)[batch]
+        return jax.lax.cond(s < steps, update, lambda c: c, carry), None
+
+    most = max(_steps_per_epoch(n))
+    return jax.lax.scan(step, carry, jnp.arange(most, dtype=jnp.int32))[0]
 
 
 def _metrics(params, scale, shift, data, activation: str):
@@ -250,13 +296,21 @@ def _init_state_program(params, optimizer, lr, hyper):
     return jax.vmap(selected(optimizer, lr, hyper).init)(params)
 
 
-def _train_chunk_program(carry, idx, stop, optimizer, lr, hyper, scales, shifts, data, *, activation: str):
+BATCH_SIZES = (0, 16, 32, 64, 128)
+"""The minibatch sizes a program serves (0: the full batch); the size is a traced branch index."""
+
+
+def _train_chunk_program(
+    carry, perms, stop, batch, optimizer, lr, hyper, scales, shifts, data, *, activation: str
+):
     """Up to :data:`CHUNK` epochs of all lanes.
 
     Args:
       carry: ``(params, opt_state)``, each leaf with a leading lane axis.
-      idx: ``(CHUNK, n_batches, batch)`` minibatch indices per epoch, shared by all lanes.
+      perms: ``(CHUNK, n_train)`` each epoch's order of the training points, shared by all lanes;
+        an epoch of batch size ``b`` takes its first ``n_train // b * b`` as ``n_train // b`` batches.
       stop: epochs of this chunk to run; the others leave ``carry`` as it is.
+      batch: index into :data:`BATCH_SIZES` (traced: every size is a branch of this one program).
       optimizer: the preset's index in :data:`lossviz.optimizers.PRESET_NAMES` (traced: every
         preset runs in this one program, see :func:`lossviz.optimizers.selected`).
       lr, hyper: the optimizer's hyper-parameters (traced; ``hyper`` padded to ``MAX_HYPER``).
@@ -269,28 +323,33 @@ def _train_chunk_program(carry, idx, stop, optimizer, lr, hyper, scales, shifts,
     """
     tx = selected(optimizer, lr, hyper)
     lane_epoch = jax.vmap(
-        functools.partial(_lane_epoch, tx=tx, activation=activation), in_axes=(0, 0, 0, None, None)
+        functools.partial(_lane_epoch, tx=tx, activation=activation),
+        in_axes=(0, 0, 0, None, None, None, None),
     )
     lane_metrics = jax.vmap(functools.partial(_metrics, activation=activation), in_axes=(0, 0, 0, None))
 
     def epoch(carry, step):
-        batch_idx, i = step
-        # the batches are gathered outside the vmap: every lane sees the same ones
+        perm, i = step
         carry = jax.lax.cond(
             i < stop,
-            lambda c: lane_epoch(c, scales, shifts, data[0][batch_idx], data[1][batch_idx]),
+            lambda c: lane_epoch(c, scales, shifts, perm, batch, data[0], data[1]),
             lambda c: c,
             carry,
         )
         return carry, (*lane_metrics(carry[0], scales, shifts, data), *_compare(carry[0]))
 
-    return jax.lax.scan(epoch, carry, (idx, jnp.arange(CHUNK, dtype=jnp.int32)))
+    return jax.lax.scan(epoch, carry, (perms, jnp.arange(CHUNK, dtype=jnp.int32)))
 
 
-# one program per activation and shapes (data set, width, batch size): the optimizer is data;
-# past 4 (~30 MB each with the decision grid's), the least recently used program is freed
-_init_state = Programs(_init_state_program, maxsize=4, name="training_init")
-_train_chunk = Programs(_train_chunk_program, static=("activation",), maxsize=4, name="training")
+# One program per activation, data set shape and width bucket: the optimizer, the batch size,
+# the learning rate, the shift, the seed and the number of epochs are data. The app's data sets
+# have 4 shapes (moons = circles, blobs = spiral, digits, iris) and WIDTH_BUCKETS 2 widths:
+# 8 programs, all kept (each ~10-20 MB).
+PROGRAMS_PER_ACTIVATION = 8
+_init_state = Programs(_init_state_program, maxsize=PROGRAMS_PER_ACTIVATION, name="training_init")
+_train_chunk = Programs(
+    _train_chunk_program, static=("activation",), maxsize=PROGRAMS_PER_ACTIVATION, name="training"
+)
 
 
 def _check(optimizer: str, hidden: Sequence[int], activation: str, epochs: int, batch_size: int | None, seed):
@@ -302,6 +361,8 @@ def _check(optimizer: str, hidden: Sequence[int], activation: str, epochs: int, 
         raise ValueError(
             f"need epochs >= 1, hidden sizes >= 1, batch_size >= 0; got {epochs}, {hidden}, {batch_size}"
         )
+    if (batch_size or 0) not in BATCH_SIZES:
+        raise ValueError(f"batch_size must be one of {BATCH_SIZES} (0 or None: full batch), got {batch_size}")
     if not 0 <= seed < 2**32:
         raise ValueError(f"seed must be in [0, 2**32), got {seed}")
 
@@ -336,14 +397,15 @@ def train_variants(
       shift: the constant ``c`` of the shifted variant (used as float32).
       epochs: passes over the training set.
       seed: seeds the data, the initial weights and the minibatch order.
-      optimizer: a key of :data:`lossviz.optimizers.OPTIMIZERS` (static).
+      optimizer: a key of :data:`lossviz.optimizers.OPTIMIZERS`.
         Presets that read the loss value get it (``value=``); for them the
         shifted run may differ, which ``weights_equal_original`` then shows.
       lr: learning rate (``None``: :func:`default_lr`).
       hyper: the preset's extra hyper-parameters (empty: its defaults).
-      hidden: widths of the hidden layers (static).
+      hidden: widths of the hidden layers (computed at their :func:`bucket`).
       activation: ``"tanh"`` or ``"relu"`` (static).
-      batch_size: minibatch size (static); ``None`` or 0 for full-batch gradient descent.
+      batch_size: minibatch size, one of :data:`BATCH_SIZES`; ``None`` or 0 for full-batch
+        gradient descent (a size >= the training set is the full batch too).
       n: points of a synthetic data set.
       noise: noise of a synthetic data set (``None``: its default).
       on_progress: called as ``on_progress(epochs_done, epochs)`` between chunks of epochs.
@@ -375,9 +437,10 @@ def train_variants(
         scales=scales,
         shifts=shifts,
         data=jax.device_put((ds.x_train, ds.y_train, ds.x_test, ds.y_test)),  # jnp.asarray would compile
+        batch=np.int32(BATCH_SIZES.index(batch_size or 0)),
     )
     # an endless stream of epochs; the last chunk draws a few unused ones
-    batches = (epoch_batches(batch_rng, ds.x_train.shape[0], batch_size or 0) for _ in itertools.count())
+    batches = (epoch_order(batch_rng, ds.x_train.shape[0], batch_size or 0) for _ in itertools.count())
     per_epoch, params = _run(params, batches, int(epochs), traced, activation, on_progress)
     params = unpad_hidden(params, tuple(map(int, hidden)))
     return {
@@ -392,8 +455,8 @@ def _run(params, batches, epochs: int, traced: dict, activation: str, on_progres
     outputs = []
     for start in range(0, epochs, CHUNK):
         stop = min(CHUNK, epochs - start)
-        idx = np.stack([next(batches) for _ in range(CHUNK)])
-        carry, out = _train_chunk(carry, idx, np.int32(stop), **traced, activation=activation)
+        perms = np.stack([next(batches) for _ in range(CHUNK)])
+        carry, out = _train_chunk(carry, perms, np.int32(stop), **traced, activation=activation)
         outputs.append((stop, out))
         if on_progress is not None:
             jax.block_until_ready(out)
@@ -443,6 +506,7 @@ def _grid_program(params, bounds, *, resolution: int, activation: str):
     return x, y, probs.reshape(resolution, resolution, -1)
 
 
+# per width bucket and number of classes of the 2-D data sets (2 or 3): 4 programs
 _grid = Programs(_grid_program, static=("resolution", "activation"), maxsize=4, name="decision_grid")
 
 
@@ -473,3 +537,25 @@ def decision_grid(
     padded = pad_hidden(params, tuple(bucket(h) for h in hidden))  # the same program for every width
     x, y, probs = _grid(padded, f32(bounds), resolution=int(resolution), activation=activation)
     return DecisionGrid(np.asarray(x), np.asarray(y), np.asarray(probs))
+
+
+def warm_up(
+    dataset: str = datasets.DEFAULT_DATASET, width: int = 16, *, resolution: int = 100, rest: bool = True
+) -> None:
+    """Compiles (or loads from the persistent cache) the training programs.
+
+    ``dataset`` at ``width`` first (the page's default view), then, with
+    ``rest``, every other data set shape and width bucket, each with its
+    decision grid at ``resolution`` for 2-D data.
+    """
+    shapes: dict[tuple, str] = {}
+    for name in (dataset, *datasets.DATASETS):
+        ds = datasets.load(name)
+        shapes.setdefault((ds.x_train.shape, ds.x_test.shape, ds.n_classes), name)
+    widths = (bucket(width), *[b for b in WIDTH_BUCKETS if b != bucket(width)])
+    todo = [(name, w) for w in widths for name in shapes.values()]
+    for name, w in todo if rest else todo[:1]:
+        runs = train_variants(name, epochs=1, hidden=(w, w))
+        params = runs["original"].params
+        if params[0][0].shape[0] == 2:
+            decision_grid(params, ((-1.0, 1.0), (-1.0, 1.0)), resolution)

@@ -10,6 +10,7 @@ from page_runs import run_page
 from lossviz import engine, nondifferentiable, training
 from lossviz.datasets import DATASETS
 from lossviz.programs import REGISTRY
+from lossviz.ui import cached, settings
 
 COMPILES: list[str] = []
 monitoring.register_event_duration_secs_listener(
@@ -17,8 +18,13 @@ monitoring.register_event_duration_secs_listener(
         COMPILES.append(event) if event == "/jax/core/compile/backend_compile_duration" else None
     )
 )
-# widths in three buckets (8, 32, 64) and another data set: four programs asked for
-TRAINING_VIEWS = ({"width": "3"}, {"width": "20"}, {"width": "40"}, {"data": DATASETS["circles"].title})
+# both width buckets (16, 64) and two more data set shapes: four programs asked for
+TRAINING_VIEWS = (
+    {"width": "3"},
+    {"width": "20"},
+    {"data": DATASETS["digits"].title},
+    {"data": DATASETS["iris"].title},
+)
 
 
 def test_every_jitted_entry_point_of_the_app_is_bounded():
@@ -76,3 +82,25 @@ def test_training_stays_within_its_bound_and_spares_the_explorer(monkeypatch):
         assert training._train_chunk.live() <= bound and training._init_state.live() <= bound
     gc.collect()
     assert all(ref() is not None for ref in kept)
+
+
+def test_after_warm_up_the_training_page_compiles_nothing():
+    """Every value each training control offers (one control at a time) runs on the warm programs."""
+    training.warm_up(resolution=cached.DECISION_RESOLUTION)
+    live = training._train_chunk.live(), training._init_state.live(), training._grid.live()
+    # 4 data set shapes x 2 width buckets; decision grids: 2 buckets x 2 class counts of the 2-D sets
+    assert live == (training.PROGRAMS_PER_ACTIVATION, training.PROGRAMS_PER_ACTIVATION, 4)
+    before = len(COMPILES)
+    queries = [{"data": spec.title} for spec in DATASETS.values()]
+    queries += [{"width": str(w)} for w in (settings.WIDTH_RANGE[0], 16, 17, settings.WIDTH_RANGE[1])]
+    queries += [{"batch": label} for label in settings.BATCH_LABELS]
+    queries += [{"opt": label} for label in settings.OPTIMIZER_LABELS]
+    queries += [{"data": DATASETS["digits"].title, "width": "64", "batch": "full", "opt": "Line search"}]
+    queries += [{"lr": "0.0001"}, {"c": "-100"}, {"seed": "9999"}, {"noise": "1"}]
+    for query in queries:
+        at = run_page("training", **{"epochs": "10", **query})
+        assert not at.exception, query
+    at = run_page("training", epochs=str(settings.EPOCHS_RANGE[1]))
+    assert not at.exception
+    assert len(COMPILES) == before
+    assert (training._train_chunk.live(), training._init_state.live(), training._grid.live()) == live

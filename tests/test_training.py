@@ -66,11 +66,13 @@ def test_epoch_batches():
 # --- training: the oracle is a plain loop over epochs and batches ---------------
 
 
-@pytest.mark.parametrize("width", [16, 5])  # 5 is computed zero-padded to 8 units
-def test_original_run_matches_a_plain_training_loop(width):
-    """Chunks, the skipped epochs of the last chunk, the vmap and the padding change nothing but rounding."""
+# 5 is computed zero-padded to 16 units, 20 to 64; 0 is the full batch, 128 a size with 2 steps per epoch
+@pytest.mark.parametrize(("width", "batch"), [(16, 32), (5, 32), (20, 16), (16, 0), (16, 128)])
+def test_original_run_matches_a_plain_training_loop(width, batch):
+    """Chunks, the skipped epochs and steps, the batch-size branches, the vmap and the padding change
+    nothing but rounding."""
     epochs, lr, seed = 13, 0.1, 4
-    runs = train_variants(epochs=epochs, lr=lr, seed=seed, hidden=(width, width))
+    runs = train_variants(epochs=epochs, lr=lr, seed=seed, hidden=(width, width), batch_size=batch)
     ds = datasets.load("moons", seed=seed)
     weights_rng, batch_rng = (np.random.default_rng([seed, s]) for s in (1, 2))
     params = training.init_mlp(weights_rng, (2, width, width, 2))
@@ -79,8 +81,8 @@ def test_original_run_matches_a_plain_training_loop(width):
     )
     losses = []
     for _ in range(epochs):
-        for batch in training.epoch_batches(batch_rng, len(ds.y_train), 32):
-            params = step(params, ds.x_train[batch], ds.y_train[batch])
+        for idx in training.epoch_batches(batch_rng, len(ds.y_train), batch):
+            params = step(params, ds.x_train[idx], ds.y_train[idx])
         losses.append(float(training.cross_entropy(params, ds.x_train, ds.y_train)))
     np.testing.assert_allclose(runs["original"].loss, losses, rtol=1e-4)
     for (w, b), (w_ref, b_ref) in zip(runs["original"].params, params, strict=True):
@@ -223,10 +225,23 @@ def test_every_preset_has_a_training_learning_rate():
 
 
 def test_widths_of_one_bucket_share_one_program():
-    assert [training.bucket(w) for w in (2, 8, 9, 16, 17, 33, 64)] == [8, 8, 16, 16, 32, 64, 64]
+    assert [training.bucket(w) for w in (2, 8, 9, 16, 17, 33, 64)] == [16, 16, 16, 16, 64, 64, 64]
     train_variants(epochs=2, hidden=(9, 9))
     live = training._train_chunk.live()
-    for width in (10, 13, 16):  # bucket 16: no new program
+    for width in (2, 13, 16):  # bucket 16: no new program
         train_variants(epochs=2, hidden=(width, width))
     assert training._train_chunk.live() == live
     assert training._train_chunk.has(activation="tanh")
+
+
+def test_optimizer_and_batch_size_are_data_not_programs():
+    train_variants(epochs=2)
+    live = training._train_chunk.live(), training._init_state.live()
+    for optimizer, batch in [("adam", 16), ("backtracking", 0), ("lion", 128), ("polyak", 64)]:
+        train_variants(epochs=2, optimizer=optimizer, batch_size=batch)
+    assert (training._train_chunk.live(), training._init_state.live()) == live
+
+
+def test_unsupported_batch_size_is_refused():
+    with pytest.raises(ValueError, match="batch_size must be one of"):
+        train_variants(epochs=2, batch_size=50)

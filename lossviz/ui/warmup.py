@@ -3,7 +3,9 @@
 On the first script run of a server process, :func:`warm` turns on JAX's
 persistent compilation cache (a restart then loads the programs instead of
 compiling them), compiles the landing page's programs (the engine's two), and
-compiles the other pages' in a background thread. Every visitor after that
+compiles the other pages' in a background thread (the non-differentiable
+page's, then the training page's default view, then every other training
+program: :func:`lossviz.training.warm_up`). Every visitor after that
 finds them warm.
 """
 
@@ -18,7 +20,7 @@ from pathlib import Path
 import jax
 import streamlit as st
 
-from lossviz import engine, nondifferentiable
+from lossviz import engine, nondifferentiable, training
 from lossviz.ui import cached
 from lossviz.ui.settings import TrainingSettings
 
@@ -78,6 +80,8 @@ class WarmUp:
         start = time.perf_counter()
         nondifferentiable.warm_up()
         cached.training_view(TrainingSettings())  # the training page's default view
+        # every other data set shape and width bucket (the optimizer and the batch size are data)
+        training.warm_up(resolution=cached.DECISION_RESOLUTION)
         self.rest_seconds = time.perf_counter() - start
 
 
