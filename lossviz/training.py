@@ -125,26 +125,20 @@ def bucket(width: int) -> int:
     return next((b for b in WIDTH_BUCKETS if b >= width), width)
 
 
-def _shapes(params: Params, hidden: Sequence[int]) -> list[tuple[int, int]]:
-    """Each layer's ``(inputs, outputs)`` once the hidden layers have ``hidden`` units."""
-    last = len(params) - 1
-    return [
-        (w.shape[-2] if k == 0 else hidden[k - 1], w.shape[-1] if k == last else hidden[k])
-        for k, (w, _) in enumerate(params)
-    ]
+def pad_layers(params: Params, sizes: Sequence[int]) -> Params:
+    """``params`` zero-padded to layer widths ``sizes`` (inputs first), e.g. hidden layers to their bucket.
 
-
-def pad_hidden(params: Params, hidden: Sequence[int]) -> Params:
-    """``params`` with every hidden layer zero-padded to ``hidden`` units.
-
-    A padded unit has zero incoming weights and bias, so it outputs act(0) = 0
-    (tanh and relu), and zero outgoing weights, so its gradient is exactly 0 and
-    every optimizer leaves it at 0: the network computes the same function, and
-    trains the same, as the unpadded one (up to the rounding of sums with extra
-    zero terms).
+    A padded hidden unit has zero incoming weights and bias, so it outputs
+    act(0) = 0 (tanh and relu), and zero outgoing weights, so its gradient is
+    exactly 0 and every optimizer leaves it at 0. A padded input (a feature
+    that is always 0) gets zero gradients too; a padded output (a class the data
+    set lacks) is masked to a logit of -inf (:func:`_masked_logits`). The network
+    computes the same function, and trains the same, as the unpadded one (up to
+    the rounding of sums with extra zero terms).
     """
     out = []
-    for (w, b), (rows, cols) in zip(params, _shapes(params, hidden), strict=True):
+    for k, (w, b) in enumerate(params):
+        rows, cols = sizes[k], sizes[k + 1]
         pad_w = np.zeros((*w.shape[:-2], rows, cols), np.float32)
         pad_w[..., : w.shape[-2], : w.shape[-1]] = w
         pad_b = np.zeros((*b.shape[:-1], cols), np.float32)
@@ -153,11 +147,10 @@ def pad_hidden(params: Params, hidden: Sequence[int]) -> Params:
     return tuple(out)
 
 
-def unpad_hidden(params: Params, hidden: Sequence[int]) -> Params:
-    """The inverse of :func:`pad_hidden`: the first ``hidden[k]`` units of each hidden layer."""
+def unpad_layers(params: Params, sizes: Sequence[int]) -> Params:
+    """The inverse of :func:`pad_layers`: the first ``sizes[k]`` units of each layer."""
     return tuple(
-        (w[..., :rows, :cols], b[..., :cols])
-        for (w, b), (rows, cols) in zip(params, _shapes(params, hidden), strict=True)
+        (w[..., : sizes[k], : sizes[k + 1]], b[..., : sizes[k + 1]]) for k, (w, b) in enumerate(params)
     )
 
 
@@ -196,6 +189,25 @@ def accuracy(params: Params, x: jax.Array, y: jax.Array, activation: str = "tanh
     return jnp.mean(jnp.argmax(mlp(params, x, activation), axis=-1) == y)
 
 
+def _masked_logits(params: Params, x: jax.Array, classes: jax.Array, activation: str) -> jax.Array:
+    """Logits with the classes a data set lacks (``classes`` False; padded outputs) at -inf."""
+    return jnp.where(classes[None], mlp(params, x, activation), -jnp.inf)
+
+
+def _mean_cross_entropy(params, x, y, classes, activation: str, weights=None) -> jax.Array:
+    """Cross-entropy ``L`` over the rows of ``x``: their mean, or their ``weights``-weighted mean
+    (weights 0 for padded rows)."""
+    ce = optax.softmax_cross_entropy_with_integer_labels(_masked_logits(params, x, classes, activation), y)
+    if weights is None:
+        return ce.mean()
+    return jnp.sum(jnp.where(weights > 0, ce, 0.0) * weights) / jnp.sum(weights)
+
+
+def _weighted_accuracy(params, x, y, classes, weights, activation: str) -> jax.Array:
+    hits = jnp.argmax(_masked_logits(params, x, classes, activation), axis=-1) == y
+    return jnp.sum(hits * weights) / jnp.sum(weights)
+
+
 def epoch_order(rng: np.random.Generator, n: int, batch_size: int) -> np.ndarray:
     """One epoch's order of the ``n`` training points, ``(n,)`` int32.
 
@@ -222,32 +234,100 @@ CHUNK = 10
 """Epochs per compiled call. Fixed, so the number of epochs is not a static argument."""
 
 
-def _steps_per_epoch(n: int) -> tuple[int, ...]:
-    """Optimizer steps of an epoch over ``n`` points, per entry of :data:`BATCH_SIZES`."""
-    return tuple(1 if size == 0 or size >= n else n // size for size in BATCH_SIZES)
+BATCH_SIZES = (0, 16, 32, 64, 128)
+"""The minibatch sizes a program serves (0: the full batch); the size is a traced branch index."""
+
+FRAMES = ((376, 126, 4, 3),)
+"""Shapes ``(n_train, n_test, features, classes)`` that smaller data sets are padded to.
+
+Two moons, circles, blobs and the spiral (500 points, 2 features, 2 or 3
+classes) and iris (150 points, 4 features, 3 classes) all fit the first: one
+program serves all five. A data set that fits no frame (digits) runs at its
+own shape: a program of its own.
+"""
 
 
-def _lane_epoch(carry, scale, shift, perm, batch, x, y, tx, activation: str):
+def frame(n_train: int, n_test: int, features: int, classes: int) -> tuple[int, int, int, int]:
+    """The padded shape a data set of these sizes is computed at: the first of :data:`FRAMES` it fits."""
+    sizes = (n_train, n_test, features, classes)
+    return next((f for f in FRAMES if all(a <= b for a, b in zip(sizes, f, strict=True))), sizes)
+
+
+def _pad(a: np.ndarray, *shape: int) -> np.ndarray:
+    """``a`` zero-padded at the end of each axis to ``shape``."""
+    out = np.zeros(shape, a.dtype)
+    out[tuple(slice(0, k) for k in a.shape)] = a
+    return out
+
+
+def padded_data(ds: datasets.Dataset) -> tuple[Data, tuple[int, int, int, int]]:
+    """``ds`` zero-padded to its :func:`frame`, with the masks, and that frame."""
+    n_train, n_test, features, classes = frame(
+        ds.x_train.shape[0], ds.x_test.shape[0], ds.x_train.shape[1], ds.n_classes
+    )
+    data = Data(
+        x=_pad(ds.x_train, n_train, features),
+        y=_pad(ds.y_train, n_train),
+        weights=_pad(np.ones(ds.y_train.shape, np.float32), n_train),
+        x_test=_pad(ds.x_test, n_test, features),
+        y_test=_pad(ds.y_test, n_test),
+        test_weights=_pad(np.ones(ds.y_test.shape, np.float32), n_test),
+        classes=np.arange(classes) < ds.n_classes,
+        n=np.int32(ds.x_train.shape[0]),
+    )
+    return data, (n_train, n_test, features, classes)
+
+
+class Data(NamedTuple):
+    """A data set as the compiled loop sees it: padded to a :data:`FRAMES` shape, with masks.
+
+    Attributes:
+      x, y: training points ``(n_max, d_max)`` and labels; rows past ``n`` are padding.
+      weights: ``(n_max,)`` 1 for a real row, 0 for padding.
+      x_test, y_test, test_weights: the same for the test split.
+      classes: ``(classes_max,)`` whether each output is a class of the data set.
+      n: the number of real training points (int32).
+    """
+
+    x: jax.Array
+    y: jax.Array
+    weights: jax.Array
+    x_test: jax.Array
+    y_test: jax.Array
+    test_weights: jax.Array
+    classes: jax.Array
+    n: jax.Array
+
+
+def _lane_epoch(carry, scale, shift, perm, batch, data: Data, tx, activation: str):
     """One epoch of one variant: an optimizer step per minibatch on ``scale * L + shift``.
 
     The minibatch size is ``BATCH_SIZES[batch]`` (traced): the objective is a
-    ``lax.switch`` over the sizes, each branch gathering its own batch shape, and
-    the epoch a loop over the most steps any size takes, the extra ones skipped.
+    ``lax.switch`` over the sizes, each branch gathering its own batch shape
+    from ``perm`` (whose first ``data.n`` entries order the real points), and
+    the epoch a loop over the most steps any size can take, the extra ones
+    skipped. Size 0 is the full batch (the host picks it for a size >= ``n``).
     """
-    n = x.shape[0]
+    n_max = data.x.shape[0]
 
     def objective_at(s):
         def sized(size):
-            if size == 0 or size >= n:  # the full batch, in the data's own order
+            if size == 0 or size > n_max:  # the full batch: every real row, in the data's own order
 
                 def objective(p):
-                    return scale * cross_entropy(p, x, y, activation) + shift
+                    return (
+                        scale * _mean_cross_entropy(p, data.x, data.y, data.classes, activation, data.weights)
+                        + shift
+                    )
 
             else:
 
                 def objective(p):
                     idx = jax.lax.dynamic_slice(perm, (s * size,), (size,))
-                    return scale * cross_entropy(p, x[idx], y[idx], activation) + shift
+                    return (
+                        scale * _mean_cross_entropy(p, data.x[idx], data.y[idx], data.classes, activation)
+                        + shift
+                    )
 
             return objective
 
@@ -262,21 +342,21 @@ def _lane_epoch(carry, scale, shift, perm, batch, x, y, tx, activation: str):
             updates, state = tx.update(grad, state, params, value=value, grad=grad, value_fn=objective)
             return optax.apply_updates(params, updates), state
 
-        steps = jnp.array(_steps_per_epoch(n), jnp.int32)[batch]
+        size = jnp.array(BATCH_SIZES, jnp.int32)[batch]
+        steps = jnp.where(size == 0, 1, data.n // jnp.maximum(size, 1))
         return jax.lax.cond(s < steps, update, lambda c: c, carry), None
 
-    most = max(_steps_per_epoch(n))
-    return jax.lax.scan(step, carry, jnp.arange(most, dtype=jnp.int32))[0]
+    most = n_max // min(size for size in BATCH_SIZES if size > 0)
+    return jax.lax.scan(step, carry, jnp.arange(max(most, 1), dtype=jnp.int32))[0]
 
 
-def _metrics(params, scale, shift, data, activation: str):
-    x, y, x_test, y_test = data
-    loss = cross_entropy(params, x, y, activation)
+def _metrics(params, scale, shift, data: Data, activation: str):
+    loss = _mean_cross_entropy(params, data.x, data.y, data.classes, activation, data.weights)
     return (
         scale * loss + shift,
         loss,
-        accuracy(params, x, y, activation),
-        accuracy(params, x_test, y_test, activation),
+        _weighted_accuracy(params, data.x, data.y, data.classes, data.weights, activation),
+        _weighted_accuracy(params, data.x_test, data.y_test, data.classes, data.test_weights, activation),
     )
 
 
@@ -296,10 +376,6 @@ def _init_state_program(params, optimizer, lr, hyper):
     return jax.vmap(selected(optimizer, lr, hyper).init)(params)
 
 
-BATCH_SIZES = (0, 16, 32, 64, 128)
-"""The minibatch sizes a program serves (0: the full batch); the size is a traced branch index."""
-
-
 def _train_chunk_program(
     carry, perms, stop, batch, optimizer, lr, hyper, scales, shifts, data, *, activation: str
 ):
@@ -307,15 +383,16 @@ def _train_chunk_program(
 
     Args:
       carry: ``(params, opt_state)``, each leaf with a leading lane axis.
-      perms: ``(CHUNK, n_train)`` each epoch's order of the training points, shared by all lanes;
-        an epoch of batch size ``b`` takes its first ``n_train // b * b`` as ``n_train // b`` batches.
+      perms: ``(CHUNK, n_max)`` each epoch's order of the real training points (then padding),
+        shared by all lanes; an epoch of batch size ``b`` takes its first ``n // b * b`` entries
+        as ``n // b`` batches.
       stop: epochs of this chunk to run; the others leave ``carry`` as it is.
       batch: index into :data:`BATCH_SIZES` (traced: every size is a branch of this one program).
       optimizer: the preset's index in :data:`lossviz.optimizers.PRESET_NAMES` (traced: every
         preset runs in this one program, see :func:`lossviz.optimizers.selected`).
       lr, hyper: the optimizer's hyper-parameters (traced; ``hyper`` padded to ``MAX_HYPER``).
       scales, shifts: ``(lanes,)``: each lane minimises ``scale * L + shift``.
-      data: ``(x_train, y_train, x_test, y_test)``.
+      data: the padded data set (:class:`Data`).
 
     Returns:
       The new carry and per-epoch ``(objective, loss, accuracy, test_accuracy,
@@ -324,7 +401,7 @@ def _train_chunk_program(
     tx = selected(optimizer, lr, hyper)
     lane_epoch = jax.vmap(
         functools.partial(_lane_epoch, tx=tx, activation=activation),
-        in_axes=(0, 0, 0, None, None, None, None),
+        in_axes=(0, 0, 0, None, None, None),
     )
     lane_metrics = jax.vmap(functools.partial(_metrics, activation=activation), in_axes=(0, 0, 0, None))
 
@@ -332,7 +409,7 @@ def _train_chunk_program(
         perm, i = step
         carry = jax.lax.cond(
             i < stop,
-            lambda c: lane_epoch(c, scales, shifts, perm, batch, data[0], data[1]),
+            lambda c: lane_epoch(c, scales, shifts, perm, batch, data),
             lambda c: c,
             carry,
         )
@@ -341,11 +418,10 @@ def _train_chunk_program(
     return jax.lax.scan(epoch, carry, (perms, jnp.arange(CHUNK, dtype=jnp.int32)))
 
 
-# One program per activation, data set shape and width bucket: the optimizer, the batch size,
+# One program per activation, data set frame and width bucket: the optimizer, the batch size,
 # the learning rate, the shift, the seed and the number of epochs are data. The app's data sets
-# have 4 shapes (moons = circles, blobs = spiral, digits, iris) and WIDTH_BUCKETS 2 widths:
-# 8 programs, all kept (each ~10-20 MB).
-PROGRAMS_PER_ACTIVATION = 8
+# have 2 frames (FRAMES[0] for all but digits; digits) and WIDTH_BUCKETS 2 widths: 4 programs.
+PROGRAMS_PER_ACTIVATION = 4
 _init_state = Programs(_init_state_program, maxsize=PROGRAMS_PER_ACTIVATION, name="training_init")
 _train_chunk = Programs(
     _train_chunk_program, static=("activation",), maxsize=PROGRAMS_PER_ACTIVATION, name="training"
@@ -421,14 +497,18 @@ def train_variants(
     ds = datasets.load(dataset, n=n, noise=noise, seed=seed)
     sizes = (ds.x_train.shape[1], *map(int, hidden), ds.n_classes)
     weights_rng, batch_rng = (np.random.default_rng([seed, stream]) for stream in (1, 2))
-    # on the device from the start: the chunks after the first get device arrays too, and a
-    # jitted function keeps one dispatch entry per argument type
-    # hidden layers padded to their width bucket: one program serves every width of the bucket
-    padded = tuple(bucket(int(h)) for h in hidden)
+    # the data padded to its frame and the hidden layers to their width bucket: one program serves
+    # every data set of the frame and every width of the bucket
+    data, (n_max, _, features, classes) = padded_data(ds)
+    padded = (features, *(bucket(int(h)) for h in hidden), classes)
     lanes = jax.tree.map(
         lambda a: np.broadcast_to(a, (len(VARIANTS), *a.shape)), init_mlp(weights_rng, sizes)
     )
-    params = jax.device_put(pad_hidden(lanes, padded))
+    # on the device from the start: the chunks after the first get device arrays too, and a
+    # jitted function keeps one dispatch entry per argument type
+    params = jax.device_put(pad_layers(lanes, padded))
+    n_train = ds.x_train.shape[0]
+    full = not batch_size or batch_size >= n_train
     scales, shifts = f32([1.0, 1.0, -1.0]), f32([0.0, shift, 0.0])
     traced = dict(
         lr=f32(default_lr(optimizer) if lr is None else lr),
@@ -436,13 +516,15 @@ def train_variants(
         hyper=f32((*hyper, *[0.0] * (MAX_HYPER - len(hyper)))),
         scales=scales,
         shifts=shifts,
-        data=jax.device_put((ds.x_train, ds.y_train, ds.x_test, ds.y_test)),  # jnp.asarray would compile
-        batch=np.int32(BATCH_SIZES.index(batch_size or 0)),
+        data=jax.device_put(data),  # jnp.asarray would compile
+        batch=np.int32(0 if full else BATCH_SIZES.index(batch_size)),
     )
-    # an endless stream of epochs; the last chunk draws a few unused ones
-    batches = (epoch_order(batch_rng, ds.x_train.shape[0], batch_size or 0) for _ in itertools.count())
+    # an endless stream of epochs (each order padded to the frame); the last chunk draws a few unused
+    batches = (
+        _pad(epoch_order(batch_rng, n_train, 0 if full else batch_size), n_max) for _ in itertools.count()
+    )
     per_epoch, params = _run(params, batches, int(epochs), traced, activation, on_progress)
-    params = unpad_hidden(params, tuple(map(int, hidden)))
+    params = unpad_layers(params, sizes)
     return {
         name: _history(lane, per_epoch, params, float(scales[lane]), float(shifts[lane]), activation)
         for lane, name in enumerate(VARIANTS)
@@ -497,16 +579,18 @@ class DecisionGrid(NamedTuple):
     probs: np.ndarray
 
 
-def _grid_program(params, bounds, *, resolution: int, activation: str):
+def _grid_program(params, bounds, classes, *, resolution: int, activation: str):
     x = jnp.linspace(bounds[0, 0], bounds[0, 1], resolution)
     y = jnp.linspace(bounds[1, 0], bounds[1, 1], resolution)
     xx, yy = jnp.meshgrid(x, y)
     points = jnp.stack([xx.ravel(), yy.ravel()], axis=1)
-    probs = jax.nn.softmax(mlp(params, points, activation), axis=-1)
+    features = params[0][0].shape[0]  # the frame's: the extra features are 0
+    points = jnp.pad(points, ((0, 0), (0, features - 2)))
+    probs = jax.nn.softmax(_masked_logits(params, points, classes, activation), axis=-1)
     return x, y, probs.reshape(resolution, resolution, -1)
 
 
-# per width bucket and number of classes of the 2-D data sets (2 or 3): 4 programs
+# per width bucket (every 2-D data set is computed in FRAMES[0]): 2 programs
 _grid = Programs(_grid_program, static=("resolution", "activation"), maxsize=4, name="decision_grid")
 
 
@@ -533,10 +617,14 @@ def decision_grid(
         raise ValueError(f"resolution must be >= 2, got {resolution}")
     if params[0][0].shape[0] != 2:
         raise ValueError(f"decision_grid needs a network with 2 inputs, got {params[0][0].shape[0]}")
-    hidden = tuple(w.shape[-1] for w, _ in params[:-1])
-    padded = pad_hidden(params, tuple(bucket(h) for h in hidden))  # the same program for every width
-    x, y, probs = _grid(padded, f32(bounds), resolution=int(resolution), activation=activation)
-    return DecisionGrid(np.asarray(x), np.asarray(y), np.asarray(probs))
+    sizes = (2, *(w.shape[-1] for w, _ in params[:-1]), params[-1][0].shape[-1])
+    # padded like the training data (a frame's features and classes, a bucket's width): one program
+    # serves every 2-D data set and width of the bucket
+    _, _, features, classes = frame(1, 1, 2, sizes[-1])
+    padded = pad_layers(params, (features, *map(bucket, sizes[1:-1]), classes))
+    mask = np.arange(classes) < sizes[-1]
+    x, y, probs = _grid(padded, f32(bounds), mask, resolution=int(resolution), activation=activation)
+    return DecisionGrid(np.asarray(x), np.asarray(y), np.asarray(probs)[..., : sizes[-1]])
 
 
 def warm_up(
@@ -551,7 +639,9 @@ def warm_up(
     shapes: dict[tuple, str] = {}
     for name in (dataset, *datasets.DATASETS):
         ds = datasets.load(name)
-        shapes.setdefault((ds.x_train.shape, ds.x_test.shape, ds.n_classes), name)
+        shapes.setdefault(
+            frame(ds.x_train.shape[0], ds.x_test.shape[0], ds.x_train.shape[1], ds.n_classes), name
+        )
     widths = (bucket(width), *[b for b in WIDTH_BUCKETS if b != bucket(width)])
     todo = [(name, w) for w in widths for name in shapes.values()]
     for name, w in todo if rest else todo[:1]:

@@ -66,16 +66,29 @@ def test_epoch_batches():
 # --- training: the oracle is a plain loop over epochs and batches ---------------
 
 
-# 5 is computed zero-padded to 16 units, 20 to 64; 0 is the full batch, 128 a size with 2 steps per epoch
-@pytest.mark.parametrize(("width", "batch"), [(16, 32), (5, 32), (20, 16), (16, 0), (16, 128)])
-def test_original_run_matches_a_plain_training_loop(width, batch):
-    """Chunks, the skipped epochs and steps, the batch-size branches, the vmap and the padding change
-    nothing but rounding."""
+# 5 is computed zero-padded to 16 units, 20 to 64; 0 is the full batch, 128 a size with 2 steps per
+# epoch; every set but digits is padded to FRAMES[0] (rows, features and classes), iris most of all
+@pytest.mark.parametrize(
+    ("data", "width", "batch"),
+    [
+        ("moons", 16, 32),
+        ("moons", 5, 32),
+        ("moons", 20, 16),
+        ("moons", 16, 0),
+        ("moons", 16, 128),
+        ("iris", 16, 16),
+        ("iris", 16, 0),
+        ("blobs", 16, 64),
+    ],
+)
+def test_original_run_matches_a_plain_training_loop(data, width, batch):
+    """Chunks, the skipped epochs and steps, the batch-size branches, the vmap and the padding of the
+    network and of the data change nothing but rounding."""
     epochs, lr, seed = 13, 0.1, 4
-    runs = train_variants(epochs=epochs, lr=lr, seed=seed, hidden=(width, width), batch_size=batch)
-    ds = datasets.load("moons", seed=seed)
+    runs = train_variants(data, epochs=epochs, lr=lr, seed=seed, hidden=(width, width), batch_size=batch)
+    ds = datasets.load(data, seed=seed)
     weights_rng, batch_rng = (np.random.default_rng([seed, s]) for s in (1, 2))
-    params = training.init_mlp(weights_rng, (2, width, width, 2))
+    params = training.init_mlp(weights_rng, (ds.x_train.shape[1], width, width, ds.n_classes))
     step = jax.jit(
         lambda p, x, y: jax.tree.map(lambda w, g: w - lr * g, p, jax.grad(training.cross_entropy)(p, x, y))
     )
@@ -232,6 +245,27 @@ def test_widths_of_one_bucket_share_one_program():
         train_variants(epochs=2, hidden=(width, width))
     assert training._train_chunk.live() == live
     assert training._train_chunk.has(activation="tanh")
+
+
+def test_data_sets_of_one_frame_share_one_program():
+    sizes = {name: datasets.load(name) for name in datasets.DATASETS}
+    frames = {
+        name: training.frame(d.x_train.shape[0], d.x_test.shape[0], d.x_train.shape[1], d.n_classes)
+        for name, d in sizes.items()
+    }
+    assert {name for name, f in frames.items() if f == training.FRAMES[0]} == {
+        "moons",
+        "circles",
+        "blobs",
+        "spiral",
+        "iris",
+    }
+    train_variants("moons", epochs=2)
+    live = training._train_chunk.live()
+    for name in ("circles", "blobs", "spiral", "iris"):
+        runs = train_variants(name, epochs=2)
+        assert runs["original"].params[-1][0].shape[-1] == sizes[name].n_classes  # unpadded again
+    assert training._train_chunk.live() == live
 
 
 def test_optimizer_and_batch_size_are_data_not_programs():
