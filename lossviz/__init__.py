@@ -34,12 +34,14 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("DEFAULT_PROBLEM", "PROBLEMS", "Problem"), "problems"),
     **dict.fromkeys(("VARIANTS", "DecisionGrid", "History", "decision_grid", "train_variants"), "training"),
     **dict.fromkeys(("Run", "Trajectory", "trajectory"), "trajectories"),
-    **dict.fromkeys(("Lane", "run_lanes", "run_preset", "surfaces"), "engine"),
+    **dict.fromkeys(("FamilyRuns", "Lane", "family", "run_lanes", "run_preset", "surfaces"), "engine"),
+    **dict.fromkeys(("Basins", "Family", "basins", "trajectories_from"), "families"),
     **dict.fromkeys(("MONOTONE_MAPS", "affine", "maps_for", "transform"), "transforms"),
 }
 _MODULES = (
     "datasets",
     "engine",
+    "families",
     "landscapes",
     "nondifferentiable",
     "optimizers",
@@ -72,7 +74,8 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # for type checkers and editors; never run
     from lossviz import nondifferentiable, surrogates  # noqa: F401
     from lossviz.datasets import DATASETS, DEFAULT_DATASET, Dataset, DatasetSpec  # noqa: F401
-    from lossviz.engine import Lane, run_lanes, run_preset, surfaces  # noqa: F401
+    from lossviz.engine import FamilyRuns, Lane, family, run_lanes, run_preset, surfaces  # noqa: F401
+    from lossviz.families import Basins, Family, basins, trajectories_from  # noqa: F401
     from lossviz.landscapes import GradientField, Landscape, Views, gradient_field, landscape, views  # noqa: F401
     from lossviz.optimizers import (  # noqa: F401
         DEFAULT_OPTIMIZER,

@@ -25,6 +25,7 @@ after a restart):
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 
 import jax
@@ -262,6 +263,165 @@ def run_preset(
     start = None if start is None else (float(start[0]), float(start[1]))
     lane = Lane(problem, optimizer, lr, int(steps), tuple(hyper), start, scale, g, shift, temperature)
     return run_lanes([lane])[0]
+
+
+# --- families: many starts or learning rates at once ------------------------------------
+
+FAMILY_SIZES = (32, 1024, 4096)
+"""Members per family program: a learning-rate family, a 32 x 32 grid of starts, a 64 x 64 basin map.
+
+A family of another size is padded to the next of these (one program each, compiled at start)."""
+RECORD = 48
+"""Rows a family records per run: every ``stride``-th step (``stride = ceil(steps / RECORD)``) and the last."""
+
+
+@dataclasses.dataclass(frozen=True)
+class FamilyRuns:
+    """Runs of one optimizer on ``L`` and on ``L' = scale * g(L) + shift`` from ``N`` members.
+
+    Variant 0 is the run on ``L``, variant 1 the run on ``L'``; member ``i``
+    starts at ``starts[i]`` with learning rate ``lrs[i]``. Both variants run in
+    one vmapped program, so where their gradients agree their paths agree bit
+    for bit, and ``differs_at`` says so for every member.
+
+    Attributes:
+      path: ``(2, N, K, 2)``: the parameters at ``path_steps`` (NaN once diverged).
+      path_steps: ``(K,)``: the steps recorded (0, stride, 2 stride, ..., steps).
+      final: ``(2, N, 2)``: the parameters after ``steps`` updates.
+      final_loss: ``(2, N)``: the original ``L`` there.
+      diverged_at: ``(2, N)`` int: first non-finite step, ``-1`` where the run stayed finite.
+      differs_at: ``(N,)`` int: first step whose parameters differ in any bit between
+        the two variants, ``-1`` where the two runs are identical at every step.
+    """
+
+    path: np.ndarray
+    path_steps: np.ndarray
+    final: np.ndarray
+    final_loss: np.ndarray
+    diverged_at: np.ndarray
+    differs_at: np.ndarray
+
+
+def _member(problem, optimizer, steps, stride, hyper, scales, gs, shifts, temperature, lr, start):
+    """One member: the runs on ``L`` and on ``L'`` from ``start`` at ``lr``, side by side."""
+    base = _problem_loss(problem, temperature)
+
+    def with_loss(theta, scale, g, shift):
+        loss = base(theta)
+        return scale * _mapped(g, loss) + shift, loss
+
+    tx = selected(optimizer, lr, hyper)
+    evaluate = jax.vmap(jax.value_and_grad(with_loss, has_aux=True))
+
+    def update(grad, state, params, value, scale, g, shift):
+        objective = lambda theta: with_loss(theta, scale, g, shift)[0]  # noqa: E731
+        return tx.update(grad, state, params, value=value, grad=grad, value_fn=objective)
+
+    update = jax.vmap(update)
+    bits = lambda p: jax.lax.bitcast_convert_type(p, jnp.int32)  # noqa: E731
+
+    def check(i, params, value, diverged, differs):
+        finite = jnp.isfinite(params).all(axis=-1) & jnp.isfinite(value)
+        diverged = jnp.where((diverged < 0) & ~finite, i, diverged)
+        differs = jnp.where((differs < 0) & jnp.any(bits(params[0]) != bits(params[1])), i, differs)
+        return diverged, differs
+
+    def body(i, carry):
+        params, state, rows, diverged, differs = carry
+        (value, _), grad = evaluate(params, scales, gs, shifts)
+        diverged, differs = check(i, params, value, diverged, differs)
+        k = i // stride
+        rows = rows.at[:, k].set(jnp.where(i % stride == 0, params, rows[:, k]))
+        updates, state = update(grad, state, params, value, scales, gs, shifts)
+        return optax.apply_updates(params, updates), state, rows, diverged, differs
+
+    params = jnp.stack([start, start])
+    rows = jnp.full((2, RECORD + 1, 2), jnp.nan, jnp.float32)
+    minus = jnp.full((2,), -1, jnp.int32)
+    carry = (params, jax.vmap(tx.init)(params), rows, minus, jnp.int32(-1))
+    final, _, rows, diverged, differs = jax.lax.fori_loop(0, steps, body, carry)
+    value, loss = jax.vmap(with_loss)(final, scales, gs, shifts)
+    diverged, differs = check(steps, final, value, diverged, differs)
+    rows = rows.at[:, (steps + stride - 1) // stride].set(final)
+    return rows, final, loss, diverged, differs
+
+
+def _family_program(problem, optimizer, steps, stride, hyper, scales, gs, shifts, temperature, lr, start):
+    member = functools.partial(
+        _member, problem, optimizer, steps, stride, hyper, scales, gs, shifts, temperature
+    )
+    return jax.vmap(member)(lr, start)
+
+
+# one program per family size: the problem, optimizer, map, rates, starts and length are data
+_FAMILY = Programs(_family_program, maxsize=len(FAMILY_SIZES), name="family")
+
+
+def family(
+    problem: str,
+    optimizer: str,
+    *,
+    lr: float | Sequence[float],
+    starts: np.ndarray | Sequence[float] | None = None,
+    steps: int = 100,
+    hyper: Sequence[float] = (),
+    scale: float = 1.0,
+    g: str = "identity",
+    shift: float = 0.0,
+    temperature: float | None = None,
+) -> FamilyRuns:
+    """Runs on ``L`` and on ``scale * g(L) + shift`` for a family of starts or learning rates.
+
+    Args:
+      lr: one rate, or ``(N,)`` rates (one per member).
+      starts: ``(N, 2)`` starts, one ``(2,)`` start for every member, or ``None``: the problem's.
+      steps: updates per run (at most :data:`MAX_STEPS`).
+
+    The family has ``N`` members (from ``lr`` or ``starts``; both given must agree);
+    it runs in the program of the next size in :data:`FAMILY_SIZES`, padded.
+    """
+    p, preset = PROBLEMS[problem], OPTIMIZERS[optimizer]
+    lrs = np.atleast_1d(np.asarray(lr, np.float32))
+    start_rows = np.asarray(p.start if starts is None else starts, np.float32).reshape(-1, 2)
+    n = max(len(lrs), len(start_rows))
+    if len(lrs) not in (1, n) or len(start_rows) not in (1, n):
+        raise ValueError(f"lr ({len(lrs)}) and starts ({len(start_rows)}) disagree on the family's size")
+    size = next((k for k in FAMILY_SIZES if k >= n), None)
+    if size is None:
+        raise ValueError(f"a family has at most {FAMILY_SIZES[-1]} members, got {n}")
+    if not 0 <= int(steps) <= MAX_STEPS:
+        raise ValueError(f"steps must be in [0, {MAX_STEPS}], got {steps}")
+    hyper = tuple(hyper) if len(hyper) else preset.defaults()
+    if len(hyper) != len(preset.hyper):
+        raise ValueError(f"{optimizer} takes {len(preset.hyper)} hyper-parameters, got {len(hyper)}")
+    pad = lambda a: np.concatenate([np.broadcast_to(a, (n, *a.shape[1:])), np.repeat(a[:1], size - n, 0)])  # noqa: E731
+    steps = int(steps)
+    stride = max(1, -(-steps // RECORD))
+    rows, final, loss, diverged, differs = (
+        np.asarray(a)
+        for a in _FAMILY(
+            np.int32(PROBLEM_NAMES.index(problem)),
+            np.int32(PRESET_NAMES.index(optimizer)),
+            np.int32(steps),
+            np.int32(stride),
+            f32((*hyper, *[0.0] * (MAX_HYPER - len(hyper)))),
+            f32([1.0, scale]),
+            np.asarray([MAP_NAMES.index("identity"), MAP_NAMES.index(g)], np.int32),
+            f32([0.0, shift]),
+            f32(p.temperature_or(temperature)),
+            pad(lrs),
+            pad(start_rows),
+        )
+    )
+    recorded = -(-steps // stride) + 1
+    return FamilyRuns(
+        path=np.moveaxis(rows[:n, :, :recorded], 1, 0),
+        path_steps=np.minimum(np.arange(recorded) * stride, steps),
+        final=np.moveaxis(final[:n], 1, 0),
+        final_loss=np.moveaxis(loss[:n], 1, 0),
+        diverged_at=np.moveaxis(diverged[:n], 1, 0),
+        differs_at=differs[:n],
+    )
 
 
 def warm_up() -> None:
