@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lossviz import engine, families
+from lossviz import engine
 from lossviz.families import DIVERGED, ELSEWHERE, basin_labels, basins, grid_starts, trajectories_from
 from lossviz.problems import PROBLEMS
 from lossviz.trajectories import trajectory
