@@ -48,6 +48,8 @@ LANES = 2 * len(OPTIMIZERS)
 """Lanes per call: the all-optimizers table needs 2 per preset (on L and on L')."""
 RESOLUTION = 200
 FIELD_RESOLUTION = 25
+HOVER_RESOLUTION = 41
+"""The click grid of a landscape panel: L and L' at its points are the hover readout."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -182,16 +184,23 @@ def run_lanes(lanes: Sequence[Lane]) -> list[Run]:
 # --- landscapes --------------------------------------------------------------------------
 
 
-def _surfaces_program(problem, g, scale, shift, temperature, w1, w2, f1, f2):
+def _surfaces_program(problem, g, scale, shift, temperature, w1, w2, f1, f2, h1, h2):
     # The problem is selected outside the grids' vmap: a conditional inside a vmap costs ~8x here.
     def branch(name):
-        def compute(w1, w2, f1, f2):
+        def compute(w1, w2, f1, f2, h1, h2):
             base = PROBLEMS[name].at_temperature(temperature)
-            return on_grid(base, w1, w2), on_grid(base, f1, f2), on_grid(jax.grad(base), f1, f2)
+            return (
+                on_grid(base, w1, w2),
+                on_grid(base, f1, f2),
+                on_grid(jax.grad(base), f1, f2),
+                on_grid(base, h1, h2),
+            )
 
         return compute
 
-    values, field_values, grads = jax.lax.switch(problem, [branch(n) for n in PROBLEM_NAMES], w1, w2, f1, f2)
+    values, field_values, grads, hover = jax.lax.switch(
+        problem, [branch(n) for n in PROBLEM_NAMES], w1, w2, f1, f2, h1, h2
+    )
     maps = [MONOTONE_MAPS[name].fn for name in MAP_NAMES]
     # ∇(a g(L) + c) = a g'(L) ∇L, with g' by autodiff, elementwise
     slopes = [jax.vmap(jax.vmap(jax.grad(fn))) for fn in maps]
@@ -200,6 +209,8 @@ def _surfaces_program(problem, g, scale, shift, temperature, w1, w2, f1, f2):
         scale * jax.lax.switch(g, maps, values) + shift,  # L' from the values already computed
         grads,
         (scale * jax.lax.switch(g, slopes, field_values))[..., None] * grads,
+        hover,
+        scale * jax.lax.switch(g, maps, hover) + shift,
     )
 
 
@@ -213,13 +224,19 @@ def surfaces(
     g: str = "identity",
     shift: float = 0.0,
     temperature: float | None = None,
-) -> Views:
-    """:func:`lossviz.landscapes.views` at the app's resolutions, from the one compiled program."""
+    hover: bool = False,
+) -> Views | tuple[Views, tuple[np.ndarray, np.ndarray]]:
+    """:func:`lossviz.landscapes.views` at the app's resolutions, from the one compiled program.
+
+    With ``hover``, also ``(L, L')`` on the :data:`HOVER_RESOLUTION` grid (flattened, row-major:
+    point ``i * R + j`` is ``(w1[j], w2[i])``).
+    """
     p = PROBLEMS[problem]
     temperature = p.temperature_or(temperature)
     w1, w2 = grid_axes(p.bounds, RESOLUTION)
     f1, f2 = grid_axes(p.bounds, FIELD_RESOLUTION)
-    values, tvalues, grads, tgrads = (
+    h1, h2 = grid_axes(p.bounds, HOVER_RESOLUTION)
+    values, tvalues, grads, tgrads, hvalues, thvalues = (
         np.asarray(a)
         for a in _SURFACES(
             np.int32(PROBLEM_NAMES.index(problem)),
@@ -231,14 +248,17 @@ def surfaces(
             w2,
             f1,
             f2,
+            h1,
+            h2,
         )
     )
-    return Views(
+    views = Views(
         Landscape(w1, w2, values),
         Landscape(w1, w2, tvalues),
         GradientField(f1, f2, grads),
         GradientField(f1, f2, tgrads),
     )
+    return (views, (hvalues.ravel(), thvalues.ravel())) if hover else views
 
 
 def run_preset(
@@ -267,7 +287,7 @@ def run_preset(
 
 # --- families: many starts or learning rates at once ------------------------------------
 
-FAMILY_SIZES = (32, 1024, 4096)
+FAMILY_SIZES = (64, 1024, 4096)
 """Members per family program: a learning-rate family, a 32 x 32 grid of starts, a 64 x 64 basin map.
 
 A family of another size is padded to the next of these (one program each, compiled at start)."""
@@ -424,7 +444,10 @@ def family(
     )
 
 
-def warm_up() -> None:
-    """Compiles (or loads from the persistent cache) both programs."""
+def warm_up(families: tuple[int, ...] = FAMILY_SIZES[:2]) -> None:
+    """Compiles (or loads from the persistent cache) the lane and surface programs and the
+    family programs of sizes ``families``."""
     run_lanes([Lane(PROBLEM_NAMES[0], PRESET_NAMES[0], lr=0.01, steps=1)])
     surfaces(PROBLEM_NAMES[0])
+    for size in families:
+        family(PROBLEM_NAMES[0], PRESET_NAMES[0], lr=np.full(size, 0.01, np.float32), steps=1)

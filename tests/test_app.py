@@ -11,6 +11,8 @@ import pytest
 from page_runs import assert_survives_hostile_link
 from streamlit.testing.v1 import AppTest
 
+from lossviz.ui import cached, settings
+
 TIMEOUT = 180
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -136,16 +138,55 @@ def test_changing_the_problem_resets_the_start_and_map():
     assert at.select_slider(key="lr").value == 0.02  # the saddle's suggested learning rate
 
 
-def test_playback_runs_to_the_end():
-    at = _run(steps="40")
-    at.slider(key="step").set_value(0).run()
-    assert at.slider(key="step").value == 0
-    play = next(b for b in at.button if "Play" in b.label)
-    # the page's own icon font, not a glyph Debian's Chromium draws as an empty box
-    assert play.label == "Play" and play.proto.icon == ":material/play_arrow:"
-    play.click().run()
+def _landscape(at: AppTest) -> dict:
+    """The landscape pair's spec, with its data sets (which Streamlit sends as Arrow) back in."""
+    import pyarrow as pa
+
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        if any(p["name"] == "drag_start" for p in spec.get("params", [])):
+            spec["datasets"] = {
+                d.name: pa.ipc.open_stream(d.data.data).read_all().to_pylist() for d in chart.proto.datasets
+            }
+            return spec
+    raise AssertionError("no landscape pair")
+
+
+def test_the_landscape_carries_the_live_controls_and_families():
+    at = _run(problem="Himmelblau", steps="40", step="12", lr="0.01")
     assert not at.exception
-    assert at.slider(key="step").value == 40
+    spec = _landscape(at)
+    params = {p["name"]: p for p in spec["params"]}
+    assert params["step"]["value"] == 12 and params["step"]["bind"]["max"] == 40
+    assert params["lr_k"]["value"] == settings.LR_CHOICES.index(0.01)
+    assert params["lr_k"]["bind"]["max"] == len(settings.LR_CHOICES) - 1
+    records = [r for rows in spec["datasets"].values() for r in rows]
+    starts = [r for r in records if "sid" in r]
+    assert len(starts) == 2 * cached.PREVIEW_GRID**2  # a run on L and on L' from every preview start
+    assert len({r["sid"] for r in starts}) == cached.PREVIEW_GRID**2
+    assert len([r for r in records if "kr" in r]) == 2 * (len(settings.LR_CHOICES) - 1)
+    # the hover readout: L and L' at every click-grid point
+    hover = next(r for r in records if "Lp" in r)
+    assert len(hover["L"].split(",")) == len(hover["Lp"].split(",")) == 41 * 41
+    # the verdict speaks for the whole plane
+    assert any("1,024 starts" in m.value for m in at.success)
+
+
+def test_the_basin_map_is_a_layer_of_both_panels():
+    at = _run(problem="Himmelblau", steps="200", lr="0.01")
+
+    def image_layers(spec):
+        panels = [pair["hconcat"][0] for pair in spec["hconcat"]]
+        return [[layer for layer in p["layer"] if layer["mark"]["type"] == "image"] for p in panels]
+
+    assert [len(layers) for layers in image_layers(_landscape(at))] == [1, 1]  # the heat maps
+    at.toggle(key="basins").set_value(True).run()
+    assert not at.exception
+    spec = _landscape(at)
+    layers = image_layers(spec)
+    assert [len(x) for x in layers] == [2, 2]  # and a basin map on each
+    urls = [spec["datasets"][x[1]["data"]["name"]][0]["url"] for x in layers]
+    assert urls[0] == urls[1]  # L - 2π: the very same basins
 
 
 def _csv_frame(data: bytes) -> pd.DataFrame:

@@ -268,7 +268,8 @@ def test_selection_is_defined_once_and_bound_to_both_click_grids():
     d = spec(landscape.landscape_pair(make_panel(), make_panel(title="L′")))
     assert [p["name"] for p in d["params"]] == [landscape.START_SELECTION]
     param = d["params"][0]
-    assert param["select"] == {"type": "point", "fields": ["w1", "w2"], "nearest": True, "on": "click"}
+    # on release: a click, or the end of a drag (whose preview stays in the browser)
+    assert param["select"] == {"type": "point", "fields": ["w1", "w2"], "nearest": True, "on": "pointerup"}
     grids = [layer for pair in d["hconcat"] for layer in pair["hconcat"][0]["layer"] if "name" in layer]
     assert sorted(param["views"]) == sorted(g["name"] for g in grids) and len(set(param["views"])) == 2
     assert grids[0]["data"] == grids[1]["data"] and grids[0]["transform"] == grids[1]["transform"]

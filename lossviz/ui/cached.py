@@ -18,18 +18,100 @@ import pandas as pd
 import streamlit as st
 
 from lossviz import datasets, engine, nondifferentiable, training, verdicts
+from lossviz.families import basin_labels, grid_starts
 from lossviz.landscapes import Views
 from lossviz.lru import LRU
 from lossviz.optimizers import DEFAULT_OPTIMIZER, OPTIMIZERS
+from lossviz.problems import PROBLEMS
 from lossviz.trajectories import Run
 from lossviz.transforms import apply_to_host_values
-from lossviz.ui.settings import ExplorerSettings, TrainingSettings
+from lossviz.ui.settings import LR_CHOICES, ExplorerSettings, TrainingSettings
+
+
+def landscape_views(problem: str, scale: float, g: str, shift: float, temperature: float) -> Views:
+    """Landscapes and gradient fields of ``L`` and ``L' = a g(L) + c``."""
+    return landscape_and_hover(problem, scale, g, shift, temperature)[0]
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def landscape_views(problem: str, scale: float, g: str, shift: float, temperature: float) -> Views:
-    """Landscapes and gradient fields of ``L`` and ``L' = a g(L) + c``."""
-    return engine.surfaces(problem, scale=scale, g=g, shift=shift, temperature=temperature)
+def landscape_and_hover(
+    problem: str, scale: float, g: str, shift: float, temperature: float
+) -> tuple[Views, tuple[np.ndarray, np.ndarray]]:
+    """:func:`landscape_views` and ``(L, L')`` on the click grid (the hover readout)."""
+    return engine.surfaces(problem, scale=scale, g=g, shift=shift, temperature=temperature, hover=True)
+
+
+# --- families: what a drag could ask for next ------------------------------------
+
+FAMILY_GRID = 32
+"""The verdict's family: a run on L and on L' from every start of a 32 x 32 grid."""
+PREVIEW_GRID = 16
+"""The drag preview draws every other start of the family's grid: 16 x 16."""
+BASIN_GRID = 64
+
+
+class Families(NamedTuple):
+    """The families of one explorer view (see :func:`lossviz.engine.family`).
+
+    Attributes:
+      members: starts in the verdict's family; identical: how many of them give
+        runs on L and L' identical at every step, bit for bit.
+      preview: ``(2, PREVIEW_GRID**2, K, 2)`` runs from the preview grid.
+      lrs: the learning-rate family's rates (the slider's); lr_index: the current one's.
+      lr_paths: ``(2, len(lrs), K, 2)`` runs from the current start at each rate.
+    """
+
+    members: int
+    identical: int
+    preview: np.ndarray
+    lrs: tuple[float, ...]
+    lr_index: int
+    lr_paths: np.ndarray
+
+
+def _family_kwargs(s: ExplorerSettings) -> dict:
+    return dict(steps=s.steps, hyper=s.hyper, scale=s.scale, g=s.g, shift=s.shift, temperature=s.temperature)
+
+
+def families(s: ExplorerSettings) -> Families:
+    """The families of ``s`` (cached without the playback step)."""
+    return _families(computed(s))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _families(s: ExplorerSettings) -> Families:
+    bounds = PROBLEMS[s.problem].bounds
+    _, _, starts = grid_starts(bounds, FAMILY_GRID)
+    fam = engine.family(s.problem, s.optimizer, lr=s.lr, starts=starts, **_family_kwargs(s))
+    every_other = np.arange(0, FAMILY_GRID, FAMILY_GRID // PREVIEW_GRID)
+    chosen = (every_other[:, None] * FAMILY_GRID + every_other[None, :]).ravel()
+    lrs = LR_CHOICES
+    rates = engine.family(
+        s.problem, s.optimizer, lr=np.asarray(lrs, np.float32), starts=s.start, **_family_kwargs(s)
+    )
+    return Families(
+        members=len(starts),
+        identical=int((fam.differs_at == -1).sum()),
+        preview=fam.path[:, chosen],
+        lrs=lrs,
+        lr_index=lrs.index(s.lr) if s.lr in lrs else 0,
+        lr_paths=rates.path,
+    )
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def basin_maps(s: ExplorerSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Basin labels of the runs on L and on L' from a 64 x 64 grid of starts, and its axes."""
+    p = PROBLEMS[s.problem]
+    w1, w2, starts = grid_starts(p.bounds, BASIN_GRID)
+    fam = engine.family(s.problem, s.optimizer, lr=s.lr, starts=starts, **_family_kwargs(computed(s)))
+    (lo1, hi1), (lo2, hi2) = p.bounds
+    tol = 0.02 * float(np.hypot(hi1 - lo1, hi2 - lo2))
+    shape = (BASIN_GRID, BASIN_GRID)
+    labels = [
+        basin_labels(fam.final[v], fam.diverged_at[v] >= 0, p.minima, tol).reshape(shape) for v in range(2)
+    ]
+    return labels[0], labels[1], w1, w2
 
 
 def computed(s: ExplorerSettings) -> ExplorerSettings:

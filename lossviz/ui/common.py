@@ -98,14 +98,20 @@ def draw(chart: Any, **kwargs: Any) -> None:
 
 
 def landscape_pair(
-    left: landscape.Panel, right: landscape.Panel, key: str, on_click: Callable[[], None]
+    left: landscape.Panel,
+    right: landscape.Panel,
+    key: str,
+    on_click: Callable[[], None],
+    **live: Any,
 ) -> None:
     """Two clickable landscape panels; ``on_click`` reads the point with :func:`clicked_point`.
 
     The spec is a plain Vega-Lite dict: an Altair chart's ``to_dict()`` would dominate a rerun.
+    ``live``: the live layers' arguments of :func:`lossviz.charts.landscape.landscape_pair`.
+    Only the click selection is sent to the server (a drag preview stays in the browser).
     """
     st.vega_lite_chart(
-        spec=landscape.landscape_pair(left, right),
+        spec=landscape.landscape_pair(left, right, **live),
         key=key,
         on_select=on_click,
         selection_mode=[landscape.START_SELECTION],

@@ -26,7 +26,10 @@ from lossviz.problems import DEFAULT_PROBLEM, PROBLEMS
 from lossviz.transforms import MONOTONE_MAPS, maps_for
 
 # A log-scale grid (1-2-5 per decade) for the learning rate slider.
-LR_CHOICES: tuple[float, ...] = tuple(float(f"{m}e{e}") for e in range(-4, 1) for m in (1, 2, 5)) + (10.0,)
+LR_CHOICES: tuple[float, ...] = tuple(
+    float(f"{m}e{e}") for e in range(-4, 1) for m in (1, 1.5, 2, 3, 4, 5, 7)
+) + (10.0,)
+"""The learning rates offered (36, log-spaced): the explorer precomputes a run at each."""
 DEFAULT_LR_EXPLORER = 0.05
 # Temperatures of the smooth surrogates (same log grid, 0.01 ... 5).
 TEMPERATURE_CHOICES: tuple[float, ...] = tuple(float(f"{m}e{e}") for e in range(-2, 1) for m in (1, 2, 5))
@@ -52,6 +55,7 @@ PROBLEM, OPTIMIZER, LR, STEPS, X0, Y0, SCALE, G, SHIFT, PLAYBACK_STEP, TEMPERATU
     "step",
     "T",
 )
+BASINS = "basins"  # the explorer's basin-map toggle (a view option: not part of the settings)
 HYPER_KEYS: tuple[str, ...] = tuple(
     dict.fromkeys(h.name for preset in OPTIMIZERS.values() for h in preset.hyper)
 )
@@ -67,6 +71,7 @@ KEYS: tuple[str, ...] = (
     SHIFT,
     PLAYBACK_STEP,
     TEMPERATURE,
+    BASINS,
     *HYPER_KEYS,
 )
 

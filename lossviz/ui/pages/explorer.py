@@ -9,7 +9,6 @@ values; the ``render_*`` functions only draw.
 from __future__ import annotations
 
 import math
-import time
 from typing import Any
 
 import numpy as np
@@ -19,19 +18,19 @@ import streamlit as st
 from lossviz import verdicts
 from lossviz.charts import explorer as explorer_charts
 from lossviz.charts import landscape
+from lossviz.charts.live import Live
 from lossviz.optimizers import OPTIMIZERS
 from lossviz.problems import PROBLEMS
 from lossviz.trajectories import Run
 from lossviz.transforms import MONOTONE_MAPS, maps_for
-from lossviz.ui import cached, common, settings
+from lossviz.ui import cached, common, player, settings
 from lossviz.ui.settings import ExplorerSettings
 
 BIND = common.BIND
 CHART_KEY = "landscape"
 PAGE = "explorer"
-_PLAYING = "_explorer_playing"
+PLAYER_KEY = "player"
 IDENTITY = MONOTONE_MAPS["identity"].label
-PLAY_FRAMES = 40  # a playback takes about this many reruns
 
 
 # --- state helpers (callbacks run before the script, so they may set widget keys) ---
@@ -66,12 +65,18 @@ def _on_click() -> None:
         _set(**{settings.X0: point[0], settings.Y0: point[1], settings.PLAYBACK_STEP: _end_step()})
 
 
-def _toggle_play() -> None:
-    playing = not st.session_state.get(_PLAYING, False)
-    st.session_state[_PLAYING] = playing
-    step, steps = st.session_state.get(settings.PLAYBACK_STEP), st.session_state.get(settings.STEPS)
-    if playing and (step is None or steps is None or step >= steps):
-        st.session_state[settings.PLAYBACK_STEP] = 0
+def _on_step_committed() -> None:
+    """The browser's player or step input was released: the step goes to the URL (one rerun)."""
+    step = player.committed(PLAYER_KEY, "step")
+    if isinstance(step, (int, float)) and math.isfinite(step):
+        st.session_state[settings.PLAYBACK_STEP] = max(0, min(int(step), _end_step()))
+
+
+def _on_lr_committed() -> None:
+    """The learning-rate preview was released: that rate becomes the setting (one rerun)."""
+    lr = player.committed(PLAYER_KEY, "lr")
+    if isinstance(lr, (int, float)) and lr in settings.LR_CHOICES:
+        st.session_state[settings.LR] = float(lr)
 
 
 # --- widgets ---------------------------------------------------------------------
@@ -186,26 +191,17 @@ def sidebar_ui() -> dict[str, Any]:
     return raw
 
 
-def playback_ui(s: ExplorerSettings) -> int:
-    """Step slider and play button; returns the playback step."""
-    if st.session_state.get(_PLAYING):
-        stride = max(1, s.steps // PLAY_FRAMES)
-        current = st.session_state.get(settings.PLAYBACK_STEP)
-        nxt = min(s.steps, (s.step if current is None else int(current)) + stride)
-        st.session_state[settings.PLAYBACK_STEP] = nxt
-        if nxt >= s.steps:
-            st.session_state[_PLAYING] = False
-    c1, c2 = st.columns([1, 8], vertical_alignment="bottom")
-    c1.button(
-        "Pause" if st.session_state.get(_PLAYING) else "Play",
-        # Streamlit's own icon font: "⏸" is an empty box in Debian's Chromium
-        icon=":material/pause:" if st.session_state.get(_PLAYING) else ":material/play_arrow:",
-        on_click=_toggle_play,
-        width="stretch",
-    )
-    # Always the default (the end): playback and callbacks set the step through session state,
-    # which wins; a link without `step` opens at the end, not at 0.
-    value = c2.slider("step", 0, s.steps, s.steps, step=1, key=settings.PLAYBACK_STEP, bind=BIND)
+def step_state(s: ExplorerSettings) -> int:
+    """The playback step: kept in a hidden slider bound to ``step``, so a link opens at it.
+
+    The step is moved in the browser (the chart's step input and the player);
+    the server only hears the committed value (:func:`_on_step_committed`).
+    """
+    with st.container(key="lossviz-step-state"):
+        # Always the default (the end): the player sets the step through session state, which
+        # wins; a link without `step` opens at the end.
+        value = st.slider("step", 0, s.steps, s.steps, step=1, key=settings.PLAYBACK_STEP, bind=BIND)
+    st.html("<style>.st-key-lossviz-step-state { display: none; }</style>")
     return int(value) if value is not None else s.steps
 
 
@@ -262,17 +258,16 @@ def _transform_label(s: ExplorerSettings) -> str:
     return f"L′ = {a}{inner}{c}"
 
 
-def _panel(title: str, land, field, runs: tuple[Run, Run], s: ExplorerSettings, step: int) -> landscape.Panel:
+RUN_NAMES = ("original run", "transformed run")
+
+
+def _panel(
+    title: str, land, field, runs: tuple[Run, Run], s: ExplorerSettings, basins=None
+) -> landscape.Panel:
     p = PROBLEMS[s.problem]
-    names = ("original run", "transformed run")
     paths = tuple(
         landscape.PathData(name, run.params, style)
-        for name, run, style in zip(names, runs, ("original", "transformed"), strict=True)
-    )
-    current = tuple(
-        (style, float(run.params[step, 0]), float(run.params[step, 1]))
-        for run, style in zip(runs, ("original", "transformed"), strict=True)
-        if (run.diverged_at is None or step < run.diverged_at) and np.isfinite(run.params[step]).all()
+        for name, run, style in zip(RUN_NAMES, runs, ("original", "transformed"), strict=True)
     )
     return landscape.Panel(
         title=title,
@@ -285,22 +280,52 @@ def _panel(title: str, land, field, runs: tuple[Run, Run], s: ExplorerSettings, 
         paths=paths,
         start=s.start,
         minima=p.minima,
-        current=current,
+        current=(),  # the heads are drawn in the browser, at its step
         param_names=p.param_names,
         bounds=p.bounds,
+        basins=basins,
     )
 
 
-def render_landscapes(s: ExplorerSettings, runs: tuple[Run, Run], step: int) -> None:
-    v = cached.landscape_views(s.problem, s.scale, s.g, s.shift, s.temperature)
-    left = _panel("L (original loss)", v.original, v.original_field, runs, s, step)
-    right = _panel(_transform_label(s), v.transformed, v.transformed_field, runs, s, step)
-    common.landscape_pair(left, right, CHART_KEY, _on_click)
+def render_landscapes(s: ExplorerSettings, runs: tuple[Run, Run], step: int) -> cached.Families:
+    """The landscape pair, live: drag, hover, scrub, play and the learning-rate preview run in the
+    browser on precomputed families; the server hears only what is released."""
+    views, hover = cached.landscape_and_hover(s.problem, s.scale, s.g, s.shift, s.temperature)
+    fams = cached.families(s)
+    show_basins = st.toggle(
+        "basin map",
+        key=settings.BASINS,
+        bind=BIND,
+        help="Colour every start of a 64 × 64 grid by the known minimum (★) its run reaches "
+        "(grey: none of them; black: diverged), on L and on L′.",
+    )
+    left_basins = right_basins = None
+    if show_basins:
+        on_l, on_lp, b1, b2 = cached.basin_maps(s)
+        left_basins, right_basins = (on_l, b1, b2), (on_lp, b1, b2)
+    left = _panel("L (original loss)", views.original, views.original_field, runs, s, left_basins)
+    right = _panel(_transform_label(s), views.transformed, views.transformed_field, runs, s, right_basins)
+    live = Live(
+        step=step,
+        steps=s.steps,
+        grid=cached.PREVIEW_GRID,
+        preview=fams.preview,
+        lrs=fams.lrs,
+        lr_index=fams.lr_index,
+        lr_paths=fams.lr_paths,
+        names=RUN_NAMES,
+    )
+    with st.container(key=player.CONTAINER):
+        player.player(PLAYER_KEY, fams.lrs, _on_step_committed, _on_lr_committed)
+        common.landscape_pair(left, right, CHART_KEY, _on_click, live=live, hover=hover)
     st.caption(
         "Colours rank the values (so L and L′ look alike whenever g is increasing and a > 0, and reverse "
         "when a < 0); arrows point along −∇, the way descent moves. Solid: run on L; dashed: run on L′. "
-        "★ known minima. **Click a panel to start there.**"
+        "★ known minima. **Hover** for L and L′ there; **press and drag** on a panel to see the runs from "
+        "under the pointer (release to start there); **step** scrubs and ▶ plays the runs; dragging the "
+        "**learning rate** under the chart previews the runs at each rate (release to keep it)."
     )
+    return fams
 
 
 def render_readout(s: ExplorerSettings, runs: tuple[Run, Run], along: np.ndarray, step: int) -> None:
@@ -332,7 +357,9 @@ def render_loss_chart(runs: tuple[Run, Run], along: np.ndarray, step: int) -> No
     common.draw(explorer_charts.loss_path_chart(frame, current_step=step, log_y=log_y), width="stretch")
 
 
-def render_verdict(s: ExplorerSettings, runs: tuple[Run, Run]) -> verdicts.Verdict:
+def render_verdict(
+    s: ExplorerSettings, runs: tuple[Run, Run], fams: cached.Families | None = None
+) -> verdicts.Verdict:
     v = verdicts.compare(runs[0], runs[1], _tolerance(s), scale=s.scale, effective_lr=_effective_lr(s))
     diverged = runs[0].diverged_at is not None or runs[1].diverged_at is not None
     box = {
@@ -346,8 +373,21 @@ def render_verdict(s: ExplorerSettings, runs: tuple[Run, Run]) -> verdicts.Verdi
     text = f"{OPTIMIZERS[s.optimizer].title}, {_transform_label(s)}: " + verdicts.describe(v)
     if diverged:  # one message: the verdict already names the step
         text += " Paths and curves stop where a run's parameters or loss overflowed."
+    if fams is not None:
+        text += " " + family_sentence(fams)
     box(text)
     return v
+
+
+def family_sentence(fams: cached.Families) -> str:
+    """What the family of starts says about the whole plane."""
+    n, same = fams.members, fams.identical
+    grid = f"{cached.FAMILY_GRID} × {cached.FAMILY_GRID}"
+    if same == n:
+        return f"From every start of a {grid} grid the two runs are identical bit for bit (all {n:,} starts)."
+    if same == 0:
+        return f"The two runs differ from every start of a {grid} grid ({n:,} starts)."
+    return f"The two runs are identical bit for bit from {same:,} of the {n:,} starts of a {grid} grid."
 
 
 def render_all_optimizers(s: ExplorerSettings) -> None:
@@ -427,8 +467,9 @@ def main() -> None:
     common.show_notices(notices)
     runs_and_along = cached.run_pair(s)
     runs, along = runs_and_along[:2], runs_and_along[2]
-    render_verdict(s, runs)
-    step = playback_ui(s)
+    fams = cached.families(s)
+    render_verdict(s, runs, fams)
+    step = step_state(s)
     render_landscapes(s, runs, step)
     render_readout(s, runs, along, step)
     render_loss_chart(runs, along, step)
@@ -436,6 +477,3 @@ def main() -> None:
     render_all_optimizers(s)
     render_download(s, runs, along)
     render_explanation()
-    if st.session_state.get(_PLAYING):
-        time.sleep(0.05)
-        st.rerun()

@@ -1,0 +1,258 @@
+"""What the landscape pair does in the browser, with no server round trip (no JAX).
+
+The server computes, ahead, every run a drag could ask for (a family of starts
+and a family of learning rates, :func:`lossviz.engine.family`); these layers
+and parameters let Vega draw the one under the pointer:
+
+- ``drag_start`` (:data:`DRAG`): while the mouse button is held on a panel, the
+  runs from the family start nearest the pointer replace the runs drawn;
+  releasing is a click, which :data:`~lossviz.charts.landscape.START_SELECTION`
+  sends to the server (the only message).
+- ``step`` (:data:`STEP`): a range input under the chart; the runs are drawn up
+  to that step with a marker at their heads. The player component
+  (:mod:`lossviz.ui.player`) plays it and reports it on release.
+- ``lr_k`` (:data:`LR`): a range input over the family's learning rates; while
+  it is dragged, the runs at that rate are drawn instead.
+- the hover readout: the click grid's tooltip gives ``L`` and ``L'`` there.
+- the basin map: an image layer colouring each start by the minimum its run reaches.
+
+Coordinates of the families travel as two base-36 digits each (1,296 levels
+over three times the window: under a pixel), decoded by Vega expressions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+from PIL import Image
+
+from lossviz.charts.packed import Bounds, Datasets, Spec, field
+from lossviz.charts.raster import data_url
+
+DRAG = "drag_start"
+STEP = "step"
+LR = "lr_k"
+LEVELS = 36**2 - 1  # two base-36 digits
+MARGIN = 1.0  # coordinates are encoded over the window widened by this many windows on each side
+
+BASIN_COLOURS = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45")
+"""A colour per known minimum (distinct on viridis and on each other)."""
+ELSEWHERE_COLOUR = "#9e9e9e"
+DIVERGED_COLOUR = "#000000"
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Live:
+    """The precomputed families and the state of the in-browser controls.
+
+    Attributes:
+      step: the step the runs are drawn to; steps: the runs' length (the range's end).
+      grid: the family of starts is a ``grid x grid`` grid over the window, row-major
+        (member ``i * grid + j`` starts at ``(w1[j], w2[i])``).
+      preview: ``(2, grid * grid, K, 2)``: the runs on L (0) and on L' (1) from each start.
+      lrs: the learning rates of the rate family; lr_index: the current one's position.
+      lr_paths: ``(2, len(lrs), K, 2)``: the runs from the current start at each rate.
+      names: the legend names of the runs on L and on L' (as the exact runs').
+    """
+
+    step: int
+    steps: int
+    grid: int
+    preview: np.ndarray
+    lrs: tuple[float, ...]
+    lr_index: int
+    lr_paths: np.ndarray
+    names: tuple[str, str] = ("original run", "transformed run")
+
+
+def encode_path(xy: np.ndarray, bounds: Bounds) -> str:
+    """Rows of ``xy (n, 2)`` up to the first non-finite one or one far outside the window,
+    each as four base-36 digits (two per coordinate)."""
+    xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+    lo = np.array([b[0] for b in bounds]) - MARGIN * np.array([b[1] - b[0] for b in bounds])
+    span = (1 + 2 * MARGIN) * np.array([b[1] - b[0] for b in bounds])
+    with np.errstate(invalid="ignore"):
+        q = np.rint((xy - lo) / span * LEVELS)
+    ok = np.isfinite(q).all(axis=1) & (q >= 0).all(axis=1) & (q <= LEVELS).all(axis=1)
+    n = int(np.argmin(ok)) if not ok.all() else len(ok)
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    q = q[:n].astype(np.int64).ravel()
+    return "".join(digits[v // 36] + digits[v % 36] for v in q.tolist())
+
+
+def decode(name: str, bounds: Bounds) -> list[Spec]:
+    """Vega-Lite transforms: the encoded string field ``name`` -> one row per point with
+    ``w1``, ``w2`` and ``k`` (the row's position)."""
+    (lo1, hi1), (lo2, hi2) = bounds
+    out = []
+    for axis, lo, hi in (("w1", lo1, hi1), ("w2", lo2, hi2)):
+        start = lo - MARGIN * (hi - lo)
+        unit = (1 + 2 * MARGIN) * (hi - lo) / LEVELS
+        offset = 0 if axis == "w1" else 2
+        out.append(
+            {
+                "calculate": f"{start!r} + parseInt(substring(datum.{name}, 4 * datum.k + {offset}, "
+                f"4 * datum.k + {offset + 2}), 36) * {unit!r}",
+                "as": axis,
+            }
+        )
+    return [
+        {"calculate": f"sequence(0, floor(length(datum.{name}) / 4))", "as": "k"},
+        {"flatten": ["k"]},
+        *out,
+    ]
+
+
+def params(live: Live, click_views: list[str]) -> list[Spec]:
+    """The top-level parameters: the drag preview's selection, the step and the learning rate."""
+    return [
+        {
+            "name": DRAG,
+            "select": {
+                "type": "point",
+                "fields": ["sid"],
+                "nearest": True,
+                "on": "[pointerdown, window:pointerup] > pointermove",
+                "clear": "window:pointerup",
+            },
+            "views": click_views,
+        },
+        {
+            "name": STEP,
+            "value": int(live.step),
+            "bind": {"input": "range", "min": 0, "max": int(max(live.steps, 1)), "step": 1, "name": "step"},
+        },
+        {
+            "name": LR,
+            "value": int(live.lr_index),
+            "bind": {
+                "input": "range",
+                "min": 0,
+                "max": max(len(live.lrs) - 1, 1),
+                "step": 1,
+                "name": "learning rate",
+            },
+        },
+    ]
+
+
+def exact_filter(live: Live) -> str:
+    """The exact runs are drawn unless a drag or a learning-rate preview is on."""
+    return f"!length(data('{DRAG}_store')) && {LR} == {int(live.lr_index)}"
+
+
+def sid_of_click(grid: int, n: int) -> str:
+    """Vega expression: the family start nearest the click-grid point ``datum.i`` (of ``n x n``)."""
+    col = f"round((datum.i % {n}) * {(grid - 1) / (n - 1)!r})"
+    row = f"round(floor(datum.i / {n}) * {(grid - 1) / (n - 1)!r})"
+    return f"{row} * {grid} + {col}"
+
+
+def preview_layers(live: Live, bounds: Bounds, encodings: tuple[Spec, Spec], data: Datasets) -> list[Spec]:
+    """The family runs from the start under the pointer, and those at the previewed learning rate."""
+    starts = [
+        {"sid": i, "name": live.names[v], "p": encode_path(live.preview[v, i], bounds)}
+        for v in range(2)
+        for i in range(live.preview.shape[1])
+    ]
+    rates = [
+        {"kr": k, "name": live.names[v], "p": encode_path(live.lr_paths[v, k], bounds)}
+        for v in range(2)
+        for k in range(live.lr_paths.shape[1])
+        if k != live.lr_index
+    ]
+    colour, dash = encodings
+    width = {
+        "field": "name",
+        "type": "nominal",
+        "legend": None,
+        "scale": {"domain": list(live.names), "range": [4.0, 2.0]},
+    }
+    line = {
+        "mark": {"type": "line", "clip": True, "point": {"filled": True, "opacity": 0.9, "size": 6}},
+        "encoding": {
+            "color": colour,
+            "strokeDash": dash,
+            "strokeWidth": width,
+            "order": field("k", "quantitative"),
+        },
+    }
+    head = {
+        "mark": {
+            "type": "point",
+            "clip": True,
+            "filled": True,
+            "size": 170,
+            "fill": "white",
+            "stroke": "black",
+        },
+    }
+    drag_data = data.add(starts)
+    lr_data = data.add(rates) if rates else data.add([{"kr": -1, "name": live.names[0], "p": ""}])
+    select = {"param": DRAG, "empty": False}
+    return [
+        {"data": drag_data, "transform": [{"filter": select}, *decode("p", bounds)], **line},
+        {
+            "data": drag_data,
+            "transform": [{"filter": select}, *decode("p", bounds), {"filter": "datum.k == 0"}],
+            **head,
+        },
+        {"data": lr_data, "transform": [{"filter": f"datum.kr == {LR}"}, *decode("p", bounds)], **line},
+    ]
+
+
+def head_layer(paths_data: Spec, transform: list[Spec], live: Live) -> Spec:
+    """A marker at each exact run's head: its last finite row at or before the step."""
+    return {
+        "data": paths_data,
+        "transform": [
+            *transform,
+            {"joinaggregate": [{"op": "max", "field": "step", "as": "last"}], "groupby": ["name"]},
+            {"filter": f"({exact_filter(live)}) && datum.step == min({STEP}, datum.last)"},
+        ],
+        "mark": {
+            "type": "point",
+            "clip": True,
+            "filled": True,
+            "size": 110,
+            "stroke": "black",
+            "strokeWidth": 1.5,
+            "opacity": 1,
+        },
+        "encoding": {"color": {"field": "name", "type": "nominal", "legend": None}},
+    }
+
+
+def basin_image(labels: np.ndarray, n_minima: int) -> str:
+    """A PNG ``data:`` URL of basin ``labels (R, R)`` (row 0 = the lowest w2), semi-transparent."""
+    colours = {k: BASIN_COLOURS[k % len(BASIN_COLOURS)] for k in range(max(n_minima, 0))}
+    colours[-1], colours[-2] = ELSEWHERE_COLOUR, DIVERGED_COLOUR
+    rgba = np.zeros((*labels.shape, 4), np.uint8)
+    for label, colour in colours.items():
+        rgba[labels == label] = [int(colour[i : i + 2], 16) for i in (1, 3, 5)] + [150]
+    return data_url(Image.fromarray(np.ascontiguousarray(rgba[::-1]), "RGBA"))
+
+
+def basin_layer(url: str, w1: np.ndarray, w2: np.ndarray, data: Datasets) -> Spec:
+    """The basin map over the panel (pixel centres on the family's starts)."""
+    half1 = (w1[-1] - w1[0]) / max(len(w1) - 1, 1) / 2
+    half2 = (w2[-1] - w2[0]) / max(len(w2) - 1, 1) / 2
+    record = {
+        "w1": float(w1[0] - half1),
+        "w1_end": float(w1[-1] + half1),
+        "w2": float(w2[-1] + half2),
+        "w2_end": float(w2[0] - half2),
+        "url": url,
+    }
+    return {
+        "data": data.add([record]),
+        "mark": {"type": "image", "aspect": False, "clip": True},
+        "encoding": {"url": field("url", "nominal"), "x2": {"field": "w1_end"}, "y2": {"field": "w2_end"}},
+    }
+
+
+def format_hover(values: np.ndarray) -> str:
+    """Values for the hover readout: 4 significant digits, comma-joined ("NaN" where not finite)."""
+    return ",".join(f"{v:.4g}" if math.isfinite(v) else "NaN" for v in np.asarray(values, float).ravel())
