@@ -173,13 +173,13 @@ def test_a_hostile_link_shows_a_notice_not_a_traceback(server, page):
 
 def test_the_non_differentiable_page_from_a_link(server, page):
     page.goto(f"{server}/nondifferentiable?T=0.1&surrogate=logistic")
-    _wait_for_charts(page, 4)
+    _wait_for_charts(page, 5)
     page.get_by_text("did not move").first.wait_for(timeout=60_000)
     page.get_by_text("descent on the sigmoid surrogate in disguise").first.wait_for(timeout=60_000)
     assert page.locator("[data-testid='stException']").count() == 0
     _shot(page, "nondiff_link")
     # a click on the classifier's landscape moves every run's start
-    chart = page.locator(CHART).nth(2)
+    chart = page.locator(CHART).nth(3)
     chart.scroll_into_view_if_needed()
     box = chart.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.6)
