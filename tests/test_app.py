@@ -41,9 +41,12 @@ def _verdict(at: AppTest) -> str:
 
 
 def _badge(at: AppTest) -> str:
-    """The verdict box's badge, as Streamlit writes it: ``:colour-badge[:material/icon: label]``."""
-    (badge,) = [t for t in _texts(at.markdown) if "-badge[" in t]
-    return badge
+    """The verdict box's (first) badge, as Streamlit writes it: ``:colour-badge[:material/icon: label]``."""
+    return _badges(at)[0]
+
+
+def _badges(at: AppTest) -> list[str]:
+    return [t for t in _texts(at.markdown) if "-badge[" in t]
 
 
 def _alerts(at: AppTest) -> list[str]:
@@ -134,6 +137,9 @@ def test_a_huge_learning_rate_diverges_gracefully():
     # one message, saying where: the verdict; no alert box (or three) repeating it
     assert not _alerts(at)
     assert "diverged at step" in _verdict(at) and "overflowed" in _verdict(at)
+    # identical bit for bit (green), and a grey mark saying where both overflowed
+    assert [b.split("[")[0] for b in _badges(at)] == [":green-badge", ":gray-badge"]
+    assert "diverged at step" in _badges(at)[1]
     for spec in _specs(at):
         # json.dumps on the parsed spec: NaN or Infinity would not have parsed as JSON numbers
         assert "NaN" not in json.dumps(spec) and "Infinity" not in json.dumps(spec)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from lossviz.charts.packed import inline, pack, unpacked
 from lossviz.charts.style import (
+    FIT_WIDTH,
     NEUTRAL,
     QUANTITIES,
     READABLE_TICK,
@@ -126,7 +127,7 @@ def loss_path_chart(
                 x=alt.X("step:Q"), text=alt.Text("text:N")
             ),
         ]
-    return alt.layer(*layers).properties(width="container", height=height)
+    return alt.layer(*layers).properties(**FIT_WIDTH, height=height)
 
 
 def optimizer_deviation_chart(frame: pd.DataFrame, kind_labels: Mapping[str, str]) -> alt.LayerChart:
@@ -184,7 +185,7 @@ def optimizer_deviation_chart(frame: pd.DataFrame, kind_labels: Mapping[str, str
     )
     bars = base.mark_bar().encode(x2=alt.X2("base:Q"), color=colour)
     labels = base.mark_text(align="left", dx=4, color=NEUTRAL).encode(text=alt.Text("shown:N"))
-    return alt.layer(bars, labels).properties(width="container")
+    return alt.layer(bars, labels).properties(**FIT_WIDTH)
 
 
 def _deviation_label(d: float) -> str:

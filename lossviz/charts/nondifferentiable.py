@@ -14,7 +14,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from lossviz.charts.style import NEUTRAL, STYLE_COLOURS, STYLE_DASHES
+from lossviz.charts.style import FIT_WIDTH, NEUTRAL, STYLE_COLOURS, STYLE_DASHES
 
 HARD, SOFT = "#7f7f7f", "#e8590c"
 # One colour per way of descending the 0-1 error: the same as on the landscapes.
@@ -59,7 +59,7 @@ def step_charts(
                 color=colour,
                 tooltip=["function:N", alt.Tooltip("x:Q", format=".3f"), alt.Tooltip("y:Q", format=".4g")],
             )
-            .properties(width="container", height=height)
+            .properties(**FIT_WIDTH, height=height)
         )
 
     return (
@@ -104,7 +104,7 @@ def argmax_chart(
     )
     # not the default black, which vanishes on a dark page
     labels = base.mark_text(dy=-6, fontSize=11, color=NEUTRAL).encode(text=alt.Text("p:Q", format=".2f"))
-    return (bars + labels).properties(width="container", height=220, title="Argmax vs softmax of the logits")
+    return (bars + labels).properties(**FIT_WIDTH, height=220, title="Argmax vs softmax of the logits")
 
 
 # Short names of the ways of descending the 0-1 error for the charts' legends (a legend cuts a
@@ -160,5 +160,5 @@ def zero_one_path_chart(
         .encode(x=x, y=y, color=colour, tooltip=tooltip)
     )
     return alt.layer(solid, dashed).properties(
-        width="container", height=height, title="0-1 error (fraction misclassified) along each run"
+        **FIT_WIDTH, height=height, title="0-1 error (fraction misclassified) along each run"
     )

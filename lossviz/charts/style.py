@@ -47,6 +47,9 @@ VERDICT_BACKGROUNDS = {
 # Text and rules drawn by a chart itself (not by the theme's axes): mid-luminance grey, readable
 # on a white page (contrast ~3.7) and on Streamlit's dark #0e1117 (~5.2); never fixed black.
 NEUTRAL = "#808495"
+# Chart properties that fill the container's width while `height` stays the plot's own height
+# (Streamlit's theme sets autosize "fit": with it the legend and titles would eat a fixed height).
+FIT_WIDTH = {"width": "container", "autosize": {"type": "fit-x", "contains": "padding"}}
 COLOURMAP = "viridis"
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from lossviz.charts.raster import rgb_data_url
-from lossviz.charts.style import NEUTRAL, READABLE_TICK, format_value, tick_labels
+from lossviz.charts.style import FIT_WIDTH, NEUTRAL, READABLE_TICK, format_value, tick_labels
 
 VARIANT_LABELS: dict[str, str] = {
     "original": "original (L)",
@@ -131,7 +131,7 @@ def curve_chart(
         scale = alt.Scale(zero=False)
     y = alt.Y("value:Q", title=y_title, scale=scale, axis=axis)
     layers = _lines(frame, title, y, height=height, legend=legend)
-    return alt.layer(*layers).properties(title=title, width="container", height=height)
+    return alt.layer(*layers).properties(title=title, **FIT_WIDTH, height=height)
 
 
 def log_ticks(values: np.ndarray, most: int = 7) -> list[float]:
@@ -226,7 +226,7 @@ def objective_chart(
             )
         )
     return alt.layer(*layers).properties(
-        title="What the plot shows: the objective", width="container", height=height
+        title="What the plot shows: the objective", **FIT_WIDTH, height=height
     )
 
 
@@ -330,7 +330,7 @@ def decision_chart(
         shown = f"{acc:.1%}" if np.isfinite(acc) else "—"
         panels.append(
             alt.layer(regions, dots).properties(
-                width="container", height=size, title=f"{VARIANT_LABELS.get(name, name)}: {shown} correct"
+                **FIT_WIDTH, height=size, title=f"{VARIANT_LABELS.get(name, name)}: {shown} correct"
             )
         )
     return panels

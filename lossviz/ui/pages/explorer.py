@@ -379,12 +379,19 @@ def render_verdict(s: ExplorerSettings, runs: tuple[Run, Run]) -> verdicts.Verdi
     """
     v = verdicts.compare(runs[0], runs[1], _tolerance(s), scale=s.scale, effective_lr=_effective_lr(s))
     text = f"{OPTIMIZERS[s.optimizer].title}, {_transform_label(s)}: " + verdicts.describe(v)
-    if _diverged_at(runs) is not None:
+    diverged_at = _diverged_at(runs)
+    if diverged_at is not None:
         text += " Paths and curves stop where a run's parameters or loss overflowed."
     with st.container(border=True, key="verdict"):
-        st.badge(
-            verdicts.KIND_LABELS[v.kind], icon=VERDICT_ICONS[v.kind], color=style.VERDICT_COLOURS[v.kind]
-        )
+        with st.container(horizontal=True, gap="small"):
+            kind = v.kind
+            st.badge(verdicts.KIND_LABELS[kind], icon=VERDICT_ICONS[kind], color=style.VERDICT_COLOURS[kind])
+            if diverged_at is not None and kind != verdicts.DIVERGED:  # e.g. identical, and both overflowed
+                st.badge(
+                    f"diverged at step {diverged_at}",
+                    icon=VERDICT_ICONS[verdicts.DIVERGED],
+                    color=style.VERDICT_COLOURS[verdicts.DIVERGED],
+                )
         st.markdown(text)
     return v
 
