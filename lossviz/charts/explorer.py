@@ -99,13 +99,14 @@ def loss_path_chart(
                 "run:N",
                 title=None,
                 scale=alt.Scale(domain=runs, range=palette[: max(len(runs), 1)]),
-                legend=alt.Legend(orient="bottom"),  # a right-hand legend would squeeze a phone's plot
+                # below (a right-hand legend would squeeze a phone's plot), two short columns side by side
+                legend=alt.Legend(orient="bottom", direction="vertical"),
             ),
             strokeDash=alt.StrokeDash(
                 "quantity:N",
                 title=None,
                 scale=alt.Scale(domain=list(QUANTITIES), range=[[1, 0], [5, 3]]),
-                legend=alt.Legend(orient="bottom"),
+                legend=alt.Legend(orient="bottom", direction="vertical"),
             ),
             tooltip=[
                 *map(alt.Tooltip, ("run:N", "quantity:N", "step:Q")),

@@ -50,7 +50,9 @@ def _colour(name: str) -> alt.Color:
         "run:N",
         title=None,
         scale=alt.Scale(domain=domain, range=[VARIANT_COLOURS[k] for k in VARIANT_LABELS]),
-        legend=alt.Legend(orient="bottom", labelLimit=300) if name == "legend" else None,
+        legend=alt.Legend(orient="bottom", labelLimit=0, columns=alt.ExprRef("width < 400 ? 2 : 3"))
+        if name == "legend"
+        else None,
     )
 
 
@@ -142,17 +144,26 @@ def log_ticks(values: np.ndarray, most: int = 7) -> list[float]:
     >>> log_ticks(np.array([0.03, 0.7]))
     [0.05, 0.1, 0.2, 0.5]
     >>> log_ticks(np.array([0.02, 3000.0]))
-    [0.1, 1.0, 10.0, 100.0, 1000.0]
+    [0.05, 0.1, 0.5, 1.0, 10.0, 100.0, 1000.0]
     """
     v = values[np.isfinite(values) & (values > 0)]
     if v.size == 0:
         return []
     lo, hi = float(v.min()), float(v.max())
     decades = range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1)
-    for mantissas in ((1.0,), (1.0, 5.0), (1.0, 2.0, 5.0)):
-        ticks = [float(f"{m}e{k}") for k in decades for m in mantissas if lo <= float(f"{m}e{k}") <= hi]
-        if len(ticks) >= 4:
-            break
+
+    def within(mantissas: tuple[float, ...], below_one_only: bool = False) -> set[float]:
+        return {
+            t
+            for k in decades
+            for m in mantissas
+            if lo <= (t := float(f"{m}e{k}")) <= hi and not (below_one_only and k >= 0)
+        }
+
+    # powers of ten, and 5 × 10^k below 1 (a cross-entropy that learns lives there)
+    ticks = sorted(within((1.0,)) | within((5.0,), below_one_only=True))
+    if len(ticks) < 4:
+        ticks = sorted(within((1.0, 2.0, 5.0)))
     step = max(1, -(-len(ticks) // most))
     return ticks[::step] if len(ticks) > most else ticks
 
@@ -221,9 +232,9 @@ def objective_chart(
     if notes:
         note = alt.Chart(pd.DataFrame({"text": notes}))
         layers.append(
-            note.mark_text(align="left", baseline="bottom", x=4, y="height", dy=-4, color=NEUTRAL).encode(
-                text="text:N"
-            )
+            note.mark_text(
+                align="right", baseline="bottom", x="width", y="height", dx=-4, dy=-4, color=NEUTRAL
+            ).encode(text="text:N")
         )
     return alt.layer(*layers).properties(
         title="What the plot shows: the objective", **FIT_WIDTH, height=height
