@@ -3,6 +3,7 @@
 import io
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -34,10 +35,24 @@ def _specs(at: AppTest) -> list[dict]:
 
 
 def _verdict(at: AppTest) -> str:
-    boxes = _texts(at.success) + _texts(at.info) + _texts(at.error) + _texts(at.warning)
-    found = [b for b in boxes if "L′ =" in b and ":" in b]
-    assert found, boxes
+    """The verdict's sentence (the box's markdown after its badge)."""
+    texts = _texts(at.markdown)
+    found = [t for t in texts if "L′ =" in t and ": **" in t]
+    assert found, texts
     return found[0]
+
+
+def _badge(at: AppTest) -> str:
+    """The verdict box's (first) badge, as Streamlit writes it: ``:colour-badge[:material/icon: label]``."""
+    return _badges(at)[0]
+
+
+def _badges(at: AppTest) -> list[str]:
+    return [t for t in _texts(at.markdown) if "-badge[" in t]
+
+
+def _alerts(at: AppTest) -> list[str]:
+    return _texts(at.success) + _texts(at.info) + _texts(at.error) + _texts(at.warning)
 
 
 @pytest.fixture(scope="module")
@@ -121,9 +136,12 @@ def test_transform_buttons(default_app):
 def test_a_huge_learning_rate_diverges_gracefully():
     at = _run(problem="Rosenbrock", lr="10")
     assert not at.exception
-    # one message, saying where: not a verdict box plus a warning per run repeating it
-    assert len(at.warning) == 1 and not at.success
-    assert "diverged at step" in at.warning[0].value and "overflowed" in at.warning[0].value
+    # one message, saying where: the verdict; no alert box (or three) repeating it
+    assert not _alerts(at)
+    assert "diverged at step" in _verdict(at) and "overflowed" in _verdict(at)
+    # identical bit for bit (green), and a grey mark saying where both overflowed
+    assert [b.split("[")[0] for b in _badges(at)] == [":green-badge", ":gray-badge"]
+    assert "diverged at step" in _badges(at)[1]
     for spec in _specs(at):
         # json.dumps on the parsed spec: NaN or Infinity would not have parsed as JSON numbers
         assert "NaN" not in json.dumps(spec) and "Infinity" not in json.dumps(spec)
@@ -169,7 +187,7 @@ def test_the_landscape_carries_the_live_controls_and_families():
     hover = next(r for r in records if "Lp" in r)
     assert len(hover["L"].split(",")) == len(hover["Lp"].split(",")) == 41 * 41
     # the verdict speaks for the whole plane
-    assert any("1,024 starts" in m.value for m in at.success)
+    assert any("1,024 starts" in m.value for m in at.markdown)
 
 
 def test_the_basin_map_is_a_layer_of_both_panels():
@@ -337,4 +355,79 @@ def test_a_positive_scale_that_diverges_is_called_overshoot_with_its_effective_r
     verdict = _verdict(at)
     assert "overshooting, not ascent" in verdict and "a·lr = 0.1" in verdict
     assert "Ascent" not in verdict
+    assert _badge(at).startswith(":gray-badge[")  # diverged's colour, not ascent's red
     assert not at.error  # not shown as an error box either
+
+
+# --- issue 10: colours by meaning, and the page after a divergence -----------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "kind"),
+    [
+        ({}, "identical"),
+        ({"a": "-1"}, "ascent"),
+        ({"problem": "Himmelblau", "lr": "0.01", "a": "10"}, "diverged"),
+        ({"opt": "Polyak"}, "different"),
+    ],
+)
+def test_the_verdict_box_has_its_kinds_one_colour(query, kind):
+    from lossviz.charts.style import VERDICT_COLOURS
+    from lossviz.verdicts import KIND_LABELS
+
+    at = _run(**query)
+    assert _badge(at).startswith(f":{VERDICT_COLOURS[kind]}-badge[")
+    assert _badge(at).endswith(f"{KIND_LABELS[kind]}]")
+    # the all-optimizers chart uses the same colour for the same kind, whichever kinds are present
+    colour = _specs(at)[2]["layer"][0]["encoding"]["color"]
+    assert dict(zip(colour["scale"]["domain"], colour["scale"]["range"], strict=True)) == {
+        KIND_LABELS[k]: c for k, c in VERDICT_COLOURS.items()
+    }
+
+
+@pytest.fixture(scope="module")
+def diverged_app() -> AppTest:
+    return _run(problem="Rosenbrock", lr="0.005")
+
+
+def test_after_a_divergence_the_readout_shows_the_last_finite_step(diverged_app):
+    readout = diverged_app.dataframe[0].value
+    assert "nan" not in readout.to_string().lower()
+    # SGD on Rosenbrock at 0.005 overflows at step 5: the readout stays at step 4 and says so
+    assert readout["step"].tolist() == ["4 (the last finite step)"] * 2
+    assert "e+24" in readout["L"][0]
+
+
+def test_after_a_divergence_the_all_optimizers_table_is_formatted_text(diverged_app):
+    table = diverged_app.dataframe[1].value
+    for column in table.columns:
+        assert table[column].map(type).eq(str).all(), column  # no raw floats (red precision flags)
+    numbers = table.drop(columns=["optimizer", "verdict", "reads the value"]).to_numpy().ravel()
+    assert not [x for x in numbers if re.fullmatch(r"\d{8,}", x)]  # never 50598271666995855000
+    assert table.loc[0, "final L (original)"] == "diverged at step 5"
+    widths = json.loads(diverged_app.dataframe[1].proto.columns)
+    assert widths["verdict"]["width"] >= 7 * len("different path and end point")  # not cut at first render
+
+
+def test_after_a_divergence_the_loss_chart_is_readable(diverged_app):
+    loss = _specs(diverged_app)[1]
+    assert loss["layer"][0]["encoding"]["y"]["scale"]["type"] == "symlog"  # 1e24 next to 1
+    # the curves stop at a labelled rule (its text is checked in test_charts.py)
+    assert [layer["mark"]["type"] for layer in loss["layer"]] == ["line", "rule", "rule", "text"]
+
+
+def _symlog(at: AppTest):
+    return next(t for t in at.toggle if "symlog" in t.label)
+
+
+def test_the_symlog_toggle_follows_the_data_rather_than_its_first_value(default_app):
+    at = _run()
+    assert _symlog(at).value is False  # the landing view's losses are all small
+    at.selectbox(key="problem").select("Rosenbrock").run()
+    at.select_slider(key="lr").set_value(0.005).run()
+    assert not at.exception
+    assert _symlog(at).value is True
+    assert _specs(at)[1]["layer"][0]["encoding"]["y"]["scale"]["type"] == "symlog"
+    _symlog(at).set_value(False).run()  # the viewer's choice holds: linear, with readable ticks
+    y = _specs(at)[1]["layer"][0]["encoding"]["y"]
+    assert "type" not in y["scale"] and "e'" in y["axis"]["labelExpr"]

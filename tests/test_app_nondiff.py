@@ -24,12 +24,12 @@ def test_defaults(default_page):
     at = default_page
     assert not at.exception
     assert at.title[0].value.startswith("Non-differentiable losses")
-    # function curves, argmax bars, the landscape pair, 0-1 error along the paths
-    assert len(at.get("vega_lite_chart")) == 4
+    # function curves and their gradients, argmax bars, the landscape pair, 0-1 error along the paths
+    assert len(at.get("vega_lite_chart")) == 5
     assert "did not move" in _text(at)
     assert "descent on the sigmoid surrogate in disguise" in at.success[0].value
     assert not at.warning
-    spec = json.dumps(json.loads(at.get("vega_lite_chart")[2].proto.spec))
+    spec = json.dumps(json.loads(at.get("vega_lite_chart")[3].proto.spec))
     assert '"start_click"' in spec
 
 
@@ -74,4 +74,41 @@ def test_typed_logits_are_parsed_not_evaluated(default_page):
     ids=lambda q: ",".join(q),
 )
 def test_hostile_links_never_raise(query):
-    assert_survives_hostile_link(_run(**query), charts=4)
+    assert_survives_hostile_link(_run(**query), charts=5)
+
+
+def test_the_logits_notice_always_describes_the_current_input():
+    # issue 10: after "1e999, 2" the notice kept quoting 1e999, and clearing the field kept it
+    at = _run()
+    at.text_input(key="z").input("1e999, 2").run()
+    assert [w.value for w in at.warning if "1e999" in w.value]
+    at.text_input(key="z").input(", ".join(map(str, range(60)))[:200]).run()
+    assert len(at.warning) == 1 and "1e999" not in at.warning[0].value
+    assert "between 2 and 8 numbers" in at.warning[0].value
+    at.text_input(key="z").input("").run()  # empty: the default logits, nothing wrong to report
+    assert not at.warning
+    at.text_input(key="z").input("3, 1").run()
+    assert not at.warning and "largest softmax output is **0.982**" in _text(at)  # softmax(3, 1 / 0.5)
+
+
+def test_the_straight_through_path_is_drawn_on_top_and_the_text_says_it_coincides(default_page):
+    at = default_page
+    captions = " ".join(c.value for c in at.caption)
+    assert "coincide **bit for bit**" in captions
+    landscape = json.loads(at.get("vega_lite_chart")[3].proto.spec)
+    colour = next(
+        n
+        for n in _walk(landscape)
+        if isinstance(n.get("scale"), dict) and "straight-through" in n["scale"].get("domain", [])
+    )
+    assert colour["scale"]["domain"][-1] == "straight-through"  # drawn last, on top
+
+
+def _walk(node):
+    if isinstance(node, dict):
+        yield node
+        for v in node.values():
+            yield from _walk(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _walk(v)

@@ -22,10 +22,17 @@ def test_defaults(default_page):
     at = default_page
     assert not at.exception
     assert at.title[0].value.startswith("Train a network")
-    # loss pair, accuracy pair, decision regions (two moons are 2-D)
+    # objective and true loss, two accuracies, three decision maps (two moons are 2-D): one chart
+    # each, in columns that stack on a phone
     charts = at.get("vega_lite_chart")
-    assert len(charts) == 3
-    assert '"type": "image"' in charts[2].proto.spec
+    assert len(charts) == 7
+    assert all('"type": "image"' in c.proto.spec for c in charts[4:])
+    assert all('"width": "container"' in c.proto.spec for c in charts)
+    # the objective on a linear axis, the shift drawn as a labelled gap; the true loss on a log axis
+    assert (
+        '"symlog"' not in charts[0].proto.spec and "c = −6.28".encode() in charts[0].proto.SerializeToString()
+    )
+    assert '"type": "log"' in charts[1].proto.spec
     assert sum(len(c.proto.SerializeToString()) for c in charts) < 300_000
     assert len(at.success) == 1
     shifted = at.success[0].value
@@ -77,7 +84,7 @@ def test_value_reading_optimizer_gets_an_honest_verdict():
 def test_real_data_set_has_no_decision_map():
     at = _run(data="Iris flowers (4 features, 3 classes)", epochs="20")
     assert not at.exception
-    assert len(at.get("vega_lite_chart")) == 2
+    assert len(at.get("vega_lite_chart")) == 4
     assert "the same training, bit for bit" in at.success[0].value
 
 
@@ -106,7 +113,7 @@ def test_changing_a_widget_retrains(default_page):
     ids=lambda q: ",".join(q),
 )
 def test_hostile_links_never_raise(query):
-    assert_survives_hostile_link(_run(**query), charts=3)
+    assert_survives_hostile_link(_run(**query), charts=7)
 
 
 def test_chart_specs_are_built_once_per_trained_view(monkeypatch):
@@ -124,6 +131,6 @@ def test_chart_specs_are_built_once_per_trained_view(monkeypatch):
     first = training_page._specs(s, view)
     second = training_page._specs(s, view)
     assert first == second and len(calls) == 1  # built once, then reused
-    second["loss"]["title"] = "edited"  # callers get copies: the cache is not edited
-    assert training_page._specs(s, view)["loss"].get("title") != "edited"
+    second["loss"][0]["title"] = "edited"  # callers get copies: the cache is not edited
+    assert training_page._specs(s, view)["loss"][0].get("title") != "edited"
     assert set(first) == {"loss", "accuracy", "decision"}

@@ -7,6 +7,7 @@ These need `chromium` at /usr/bin/chromium (`.ci/run` installs it). They never r
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -173,13 +174,13 @@ def test_a_hostile_link_shows_a_notice_not_a_traceback(server, page):
 
 def test_the_non_differentiable_page_from_a_link(server, page):
     page.goto(f"{server}/nondifferentiable?T=0.1&surrogate=logistic")
-    _wait_for_charts(page, 4)
+    _wait_for_charts(page, 5)
     page.get_by_text("did not move").first.wait_for(timeout=60_000)
     page.get_by_text("descent on the sigmoid surrogate in disguise").first.wait_for(timeout=60_000)
     assert page.locator("[data-testid='stException']").count() == 0
     _shot(page, "nondiff_link")
     # a click on the classifier's landscape moves every run's start
-    chart = page.locator(CHART).nth(2)
+    chart = page.locator(CHART).nth(3)
     chart.scroll_into_view_if_needed()
     box = chart.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.6)
@@ -204,3 +205,81 @@ def test_the_training_page_from_a_link(server, page):
     page.get_by_text("after every one of the 60 epochs").first.wait_for(timeout=60_000)
     assert page.locator("[data-testid='stException']").count() == 0
     assert _query(page)["c"] == ["-10"]
+
+
+# --- every page on a phone and in the dark (issue 10) ------------------------------------------
+
+PAGES = {"explorer": ("/", 3), "training": ("/training", 7), "nondifferentiable": ("/nondifferentiable", 5)}
+# The landscape pairs (lossviz/charts/landscape.py) are being rebuilt to stack on a narrow screen
+# in their own branch; every other chart is checked here.
+LANDSCAPES = ".st-key-landscape, .st-key-nondiff_landscape"
+_SIZES = """() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+    charts: [...document.querySelectorAll("[data-testid='stVegaLiteChart']")]
+        .filter(c => !c.closest("LANDSCAPES"))
+        .map(c => {
+            const drawn = c.querySelector("svg, canvas").getBoundingClientRect();
+            return {width: drawn.width, right: drawn.right, container: c.parentElement.getBoundingClientRect().width};
+        }),
+})""".replace("LANDSCAPES", LANDSCAPES)
+
+
+def _open(browser, server, path: str, charts: int, **context):
+    ctx = browser.new_context(**context)
+    page = ctx.new_page()
+    page.goto(f"{server}{path}")
+    _wait_for_charts(page, charts)
+    page.wait_for_function(
+        f'document.querySelectorAll("{CHART} svg, {CHART} canvas").length >= {charts}', timeout=120_000
+    )
+    page.wait_for_timeout(1000)  # vega-embed's resize to the container
+    return ctx, page
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_fits_a_phone(server, browser, name):
+    path, charts = PAGES[name]
+    ctx, page = _open(browser, server, path, charts, viewport={"width": 400, "height": 900})
+    try:
+        sizes = page.evaluate(_SIZES)
+        _shot(page, f"{name}_phone")
+        assert sizes["scrollWidth"] <= sizes["innerWidth"]  # no horizontal scrolling of the page
+        assert sizes["charts"], "no chart to check"
+        for chart in sizes["charts"]:
+            # every chart within its container and the screen: no fixed width wider than a phone
+            assert chart["width"] <= chart["container"] + 1, chart
+            assert chart["right"] <= sizes["innerWidth"], chart
+    finally:
+        ctx.close()
+
+
+def _luminance(css: str) -> float:
+    r, g, b = (int(v) / 255 for v in re.findall(r"\d+", css)[:3])
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("path", ["/?problem=Rosenbrock&lr=0.005", "/nondifferentiable"])
+def test_the_dark_theme_is_followed_and_chart_text_reads_on_it(server, browser, path):
+    ctx, page = _open(browser, server, path, 3, viewport={"width": 1500, "height": 1100}, color_scheme="dark")
+    try:
+        background = page.evaluate("getComputedStyle(document.querySelector('.stApp')).backgroundColor")
+        assert _luminance(background) < 0.05  # the viewer's dark theme, not a forced light one
+        texts = page.evaluate(
+            f"""() => [...document.querySelectorAll("{CHART} svg text")]
+                .filter(t => t.textContent.trim() && !t.closest("{LANDSCAPES}"))
+                .map(t => [t.textContent, getComputedStyle(t).fill])"""
+        )
+        _shot(page, "dark_" + ("explorer" if path.startswith("/?") else "nondifferentiable"))
+        assert len(texts) > 20
+        # axis labels, legends and the bars' own labels (once black on black)
+        unreadable = [(text, fill) for text, fill in texts if _contrast(fill, background) < 3]
+        assert not unreadable, unreadable
+    finally:
+        ctx.close()

@@ -399,22 +399,90 @@ def test_symlog_ticks_cover_both_signs():
     assert style.symlog_ticks_between(-1e8, 1e8) == [-1e8, -1e6, -1e4, -1e2, 0, 1e2, 1e4, 1e6, 1e8]
 
 
+KIND_LABELS = {
+    "identical": "identical bit for bit",
+    "same_path": "same path (within tolerance)",
+    "same_end": "same end point, another path",
+    "ascent": "ascent: L grew",
+    "diverged": "diverged",
+    "different": "different path and end point",
+}
+
+
+def test_chart_kind_labels_are_the_verdicts():
+    from lossviz.verdicts import KIND_LABELS as verdict_labels
+
+    assert verdict_labels == KIND_LABELS and set(style.VERDICT_COLOURS) == set(KIND_LABELS)
+    assert set(style.VERDICT_BACKGROUNDS) == set(KIND_LABELS)
+
+
 def test_optimizer_deviation_chart_shows_zero_and_diverged_runs():
     frame = pd.DataFrame(
         {
             "optimizer": ["sgd", "momentum", "adam", "polyak", "broken"],
             "max_dtheta": [0.0, 1e-7, 0.3, np.inf, np.nan],
-            "verdict": ["identical", "close", "different", "diverged", "diverged"],
+            "kind": ["identical", "same_path", "different", "diverged", "diverged"],
         }
     )
-    d = spec(explorer_charts.optimizer_deviation_chart(frame))
+    d = spec(explorer_charts.optimizer_deviation_chart(frame, KIND_LABELS))
     (rows,) = d["datasets"].values()
     assert [r["shown"] for r in rows] == ["0 (bit-identical)", "1e-07", "0.3", "diverged", "diverged"]
+    assert [r["verdict"] for r in rows][:3] == [
+        KIND_LABELS[k] for k in ("identical", "same_path", "different")
+    ]
     bars = [r["bar"] for r in rows]
     assert bars[0] > rows[0]["base"] and bars[3] == bars[4] > bars[2]  # zero is visible, diverged is longest
     assert d["layer"][0]["encoding"]["x"]["scale"]["type"] == "log"
 
 
+@pytest.mark.parametrize("kinds", [["identical"] * 3, ["ascent", "identical", "different"], ["diverged"]])
+def test_each_verdict_has_one_colour_whatever_the_data(kinds):
+    frame = pd.DataFrame({"optimizer": list("abc")[: len(kinds)], "max_dtheta": 0.5, "kind": kinds})
+    colour = spec(explorer_charts.optimizer_deviation_chart(frame, KIND_LABELS))["layer"][0]["encoding"][
+        "color"
+    ]
+    # an explicit domain: the colour of a kind does not depend on which kinds are present
+    assert colour["scale"]["domain"] == [KIND_LABELS[k] for k in style.VERDICT_COLOURS]
+    assert colour["scale"]["range"] == list(style.VERDICT_COLOURS.values())
+    assert style.VERDICT_COLOURS["identical"] == "green" and style.VERDICT_COLOURS["ascent"] == "red"
+    assert len(set(style.VERDICT_COLOURS.values())) == len(style.VERDICT_COLOURS)
+
+
+def test_optimizer_deviation_legend_shows_whole_labels_below_the_bars():
+    frame = pd.DataFrame({"optimizer": ["a"], "max_dtheta": [0.0], "kind": ["different"]})
+    d = spec(explorer_charts.optimizer_deviation_chart(frame, KIND_LABELS))
+    legend = d["layer"][0]["encoding"]["color"]["legend"]
+    assert legend["orient"] == "bottom" and legend["labelLimit"] == 0  # 0: no limit, never "different p…"
+    assert "width <" in legend["columns"]["expr"]  # one column on a phone
+    assert d["width"] == "container"
+
+
+def test_no_chart_text_is_fixed_black():
+    # black text vanishes on Streamlit's dark theme: every text mark names a readable colour
+    frame = pd.DataFrame({"optimizer": ["a"], "max_dtheta": [0.0], "kind": ["identical"]})
+    losses = explorer_charts.loss_path_frame({"original run": (np.ones(3), np.ones(3))})
+    for chart in (
+        explorer_charts.optimizer_deviation_chart(frame, KIND_LABELS),
+        explorer_charts.loss_path_chart(losses, current_step=1, diverged_at=2),
+    ):
+        d = spec(chart)
+        texts = [n for n in walk(d) if n.get("type") == "text"]
+        assert texts and all(n.get("color") == style.NEUTRAL for n in texts)
+        assert not re.search(r'"(black|#000|#000000|#111|#222222)"', json.dumps(d))
+
+
+def test_loss_path_chart_marks_the_divergence_and_has_readable_linear_ticks():
+    losses = np.array([1.0, 10.0, 3e24, np.inf])
+    frame = explorer_charts.loss_path_frame({"original run": (losses, losses)})
+    d = spec(explorer_charts.loss_path_chart(frame, diverged_at=3))
+    assert "diverged at step 3" in json.dumps(d["datasets"])
+    assert d["width"] == "container"
+    assert d["layer"][0]["encoding"]["y"]["axis"]["labelExpr"] == style.READABLE_TICK
+
+
 def test_optimizer_deviation_chart_of_an_empty_frame_validates():
-    empty = pd.DataFrame({"optimizer": [], "max_dtheta": [], "verdict": []})
-    assert spec(explorer_charts.optimizer_deviation_chart(empty))["layer"][0]["mark"]["type"] == "bar"
+    empty = pd.DataFrame({"optimizer": [], "max_dtheta": [], "kind": []})
+    assert (
+        spec(explorer_charts.optimizer_deviation_chart(empty, KIND_LABELS))["layer"][0]["mark"]["type"]
+        == "bar"
+    )

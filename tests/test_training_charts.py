@@ -1,6 +1,7 @@
 """Chart builders of the "Train a network" page: valid Vega-Lite, JSON without NaN, also for diverged runs."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -29,21 +30,78 @@ def _valid(chart) -> dict:
 
 @pytest.mark.parametrize("diverged", [False, True])
 def test_loss_charts(diverged):
-    spec = _valid(tc.loss_charts(_curves(diverged), _curves(diverged)))
-    text = json.dumps(spec)
-    assert "symlog" in text and "shifted (L + c)" in text
+    objective, loss = (_valid(c) for c in tc.loss_charts(_curves(diverged), _curves(diverged), -2 * np.pi))
+    assert "shifted (L + c)" in json.dumps(objective) and "shifted (L + c)" in json.dumps(loss)
 
 
 @pytest.mark.parametrize("diverged", [False, True])
-def test_accuracy_chart(diverged):
+def test_accuracy_charts(diverged):
     acc = {k: np.clip(np.abs(v) / 10, 0, 1) for k, v in _curves(diverged).items()}
-    spec = _valid(tc.accuracy_chart(acc, acc))
-    assert len(spec["hconcat"]) == 2
+    charts = [_valid(c) for c in tc.accuracy_charts(acc, acc)]
+    assert len(charts) == 2 and all(
+        c["layer"][0]["encoding"]["y"]["scale"]["domain"] == [0, 1] for c in charts
+    )
+
+
+def _training_like() -> dict[str, np.ndarray]:
+    """Cross-entropy of a run that learns (0.69 -> 0.03), shifted by -2π, and a negated run that explodes."""
+    loss = 0.03 + 0.66 * np.exp(-np.arange(EPOCHS) / 3.0)
+    return {"original": loss, "shifted": loss - 2 * np.pi, "negated": -np.exp(np.arange(EPOCHS, dtype=float))}
+
+
+def test_the_objective_shows_the_shift_as_a_shift():
+    # issue 10: on a symlog axis L + c looked flat beside L; on a linear one it is L moved down by c
+    d = _valid(tc.objective_chart(_training_like(), -2 * np.pi))
+    y = d["layer"][0]["encoding"]["y"]
+    assert y["scale"].get("type") in (None, "linear")
+    lo, hi = y["scale"]["domain"]
+    curves = _training_like()
+    # L and L + c both inside the axis, which does not spend itself on the negated run's −e^11
+    assert lo < curves["shifted"].min() and hi > curves["original"].max()
+    assert hi - lo < 3 * (curves["original"].max() - curves["shifted"].min())
+    rows = [r for v in d["datasets"].values() for r in v]
+    (gap,) = [r for r in rows if "text" in r and r["text"].startswith("c =")]
+    assert gap["text"] == "c = −6.28" and gap["top"] - gap["bottom"] == pytest.approx(2 * np.pi)
+    assert [r["text"] for r in rows if "below the chart" in r.get("text", "")]  # −L leaves the chart, said so
+
+
+def test_the_objective_has_no_gap_label_without_a_shift():
+    curves = _training_like()
+    curves["shifted"] = curves["original"]
+    d = _valid(tc.objective_chart(curves, 0.0))
+    assert not [r for v in d["datasets"].values() for r in v if r.get("text", "").startswith("c =")]
+
+
+def test_the_true_loss_has_log_ticks_below_one():
+    d = _valid(tc.curve_chart(_training_like(), "t", "L", log=True))
+    y = d["layer"][0]["encoding"]["y"]
+    assert y["scale"]["type"] == "log"
+    below_one = [t for t in y["axis"]["values"] if t < 1]
+    assert len(below_one) >= 3  # where the original run lives (0.03 to 0.69)
+    assert tc.log_ticks(np.array([0.03, 0.7])) == [0.05, 0.1, 0.2, 0.5]
+    assert len(tc.log_ticks(np.array([1e-6, 1e30]))) <= 7
+
+
+def test_every_chart_fills_its_container_and_draws_no_black():
+    x = np.random.default_rng(1).normal(size=(50, 2))
+    grids = {"original": _grid(2), "shifted": _grid(2), "negated": _grid(2)}
+    charts = [
+        *tc.loss_charts(_training_like(), _training_like(), -2 * np.pi),
+        *tc.accuracy_charts(_curves(), _curves()),
+        *tc.decision_chart(grids, x, np.arange(50) % 2, {"original": 0.9}),
+    ]
+    for chart in charts:
+        d = _valid(chart)
+        assert d["width"] == "container" and "hconcat" not in d
+        assert not re.search(r'"(black|#000|#000000|#222222)"', json.dumps(d))
 
 
 def test_all_nan_run_still_draws():
     nan = np.full(EPOCHS, np.nan)
-    _valid(tc.curve_chart({"original": nan, "shifted": nan, "negated": nan}, "t", "y", symlog=True))
+    runs = {"original": nan, "shifted": nan, "negated": nan}
+    _valid(tc.curve_chart(runs, "t", "y", symlog=True))
+    _valid(tc.curve_chart(runs, "t", "y", log=True))
+    _valid(tc.objective_chart(runs, -1.0))
 
 
 def test_the_dashed_shifted_run_is_drawn_last_and_thinner():
@@ -55,8 +113,8 @@ def test_the_dashed_shifted_run_is_drawn_last_and_thinner():
 
 def test_same_colours_in_every_chart():
     texts = [
-        json.dumps(tc.loss_charts(_curves(), _curves()).to_dict()),
-        json.dumps(tc.accuracy_chart(_curves(), _curves()).to_dict()),
+        json.dumps([c.to_dict() for c in tc.loss_charts(_curves(), _curves(), -1.0)]),
+        json.dumps([c.to_dict() for c in tc.accuracy_charts(_curves(), _curves())]),
     ]
     for colour in tc.VARIANT_COLOURS.values():
         assert all(colour in t for t in texts)
@@ -82,9 +140,9 @@ def test_decision_chart(k):
     rng = np.random.default_rng(1)
     x, y = rng.normal(size=(200, 2)), rng.integers(0, k, 200)
     grids = {"original": _grid(k), "shifted": _grid(k), "negated": _grid(k, diverged=True)}
-    spec = _valid(tc.decision_chart(grids, x, y, {"original": 0.9, "shifted": 0.9, "negated": float("nan")}))
-    assert len(spec["hconcat"]) == 3
-    assert "data:image/png;base64," in json.dumps(spec)
+    charts = tc.decision_chart(grids, x, y, {"original": 0.9, "shifted": 0.9, "negated": float("nan")})
+    assert len(charts) == 3
+    assert all("data:image/png;base64," in json.dumps(_valid(c)) for c in charts)
 
 
 def test_class_map_is_light_and_flipped():

@@ -21,6 +21,35 @@ STYLE_COLOURS = {
 }
 STYLE_DASHES = {"original": [1, 0], "transformed": [6, 3], "zero_one_ste": [6, 3]}
 QUANTITIES = ("L", "L′")
+
+# One colour per verdict kind (the kinds of lossviz.verdicts), by meaning: green = the law holds
+# exactly, blue = to rounding, violet = same place by another path, orange = another place,
+# grey = no comparison (a run overflowed), red = ascent. These are Streamlit's colour names:
+# its Vega theme draws a scale range of such names in the viewer's theme's own shade (light or
+# dark), and st.badge draws the verdict box in the same colour.
+VERDICT_COLOURS = {
+    "identical": "green",
+    "same_path": "blue",
+    "same_end": "violet",
+    "different": "orange",
+    "diverged": "gray",
+    "ascent": "red",
+}
+# The same colours as translucent table-cell backgrounds: readable on white and on dark #0e1117.
+VERDICT_BACKGROUNDS = {
+    "identical": "rgba(33, 195, 84, 0.25)",
+    "same_path": "rgba(28, 131, 225, 0.25)",
+    "same_end": "rgba(128, 61, 245, 0.25)",
+    "different": "rgba(255, 164, 33, 0.3)",
+    "diverged": "rgba(128, 132, 149, 0.3)",
+    "ascent": "rgba(255, 75, 75, 0.3)",
+}
+# Text and rules drawn by a chart itself (not by the theme's axes): mid-luminance grey, readable
+# on a white page (contrast ~3.7) and on Streamlit's dark #0e1117 (~5.2); never fixed black.
+NEUTRAL = "#808495"
+# Chart properties that fill the container's width while `height` stays the plot's own height
+# (Streamlit's theme sets autosize "fit": with it the legend and titles would eat a fixed height).
+FIT_WIDTH = {"width": "container", "autosize": {"type": "fit-x", "contains": "padding"}}
 COLOURMAP = "viridis"
 
 
@@ -31,6 +60,14 @@ def format_value(v: float) -> str:
     else:
         text = f"{v:.0f}" if abs(v) >= 1000 else f"{v:.3g}"
     return text.replace("-", "−")
+
+
+# A Vega expression labelling an axis tick the way format_value does: plain below 1e5, else
+# scientific (d3's own formats print a diverged run's 3e24 as "3,000,000,000,000,…").
+READABLE_TICK = (
+    "datum.value != 0 && (abs(datum.value) >= 1e5 || abs(datum.value) < 1e-3)"
+    " ? replace(format(datum.value, '.2~e'), '+', '') : format(datum.value, '~r')"
+)
 
 
 def tick_labels(ticks: Iterable[float], labels: Iterable[str]) -> str:

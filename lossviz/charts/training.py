@@ -6,7 +6,7 @@ the original, the orange shows on both sides of it) and negated (blue).
 
 >>> import numpy as np
 >>> curves = {"original": np.ones(3), "shifted": np.ones(3) - 6.28, "negated": -np.ones(3)}
->>> _ = curve_chart(curves, "objective", "what the optimizer minimised").to_dict()
+>>> _ = objective_chart(curves, shift=-6.28).to_dict()
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from lossviz.charts.raster import rgb_data_url
-from lossviz.charts.style import format_value, tick_labels
+from lossviz.charts.style import FIT_WIDTH, NEUTRAL, READABLE_TICK, format_value, tick_labels
 
 VARIANT_LABELS: dict[str, str] = {
     "original": "original (L)",
@@ -50,7 +50,9 @@ def _colour(name: str) -> alt.Color:
         "run:N",
         title=None,
         scale=alt.Scale(domain=domain, range=[VARIANT_COLOURS[k] for k in VARIANT_LABELS]),
-        legend=alt.Legend(orient="bottom", labelLimit=300) if name == "legend" else None,
+        legend=alt.Legend(orient="bottom", labelLimit=0, columns=alt.ExprRef("width < 400 ? 2 : 3"))
+        if name == "legend"
+        else None,
     )
 
 
@@ -66,9 +68,7 @@ def _tidy(curves: Mapping[str, np.ndarray]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["epoch", "value"])
 
 
-def _lines(
-    frame: pd.DataFrame, title: str, y: alt.Y, *, width: int, height: int, legend: bool
-) -> alt.LayerChart:
+def _lines(frame: pd.DataFrame, title: str, y: alt.Y, *, height: int, legend: bool) -> list[alt.Chart]:
     """Solid runs first, then the dashed shifted run on top."""
     layers = []
     for group in (("original", "negated"), ("shifted",)):
@@ -90,7 +90,7 @@ def _lines(
                 tooltip=["run:N", "epoch:Q", alt.Tooltip("value:Q", format=".5g")],
             )
         )
-    return alt.layer(*layers).properties(title=title, width=width, height=height)
+    return layers
 
 
 def curve_chart(
@@ -99,33 +99,73 @@ def curve_chart(
     y_title: str,
     *,
     symlog: bool = False,
+    log: bool = False,
     unit_interval: bool = False,
-    width: int = 330,
     height: int = 220,
     legend: bool = True,
 ) -> alt.LayerChart:
-    """One value per epoch for each run, e.g. the objective or the true loss.
+    """One value per epoch for each run, e.g. the true loss or an accuracy; as wide as its container.
 
     Args:
       curves: ``{"original", "shifted", "negated"}`` → ``(epochs,)`` values (NaN/inf rows are dropped).
       title, y_title: chart and axis titles.
-      symlog: a symmetric log axis (for a negated run whose loss explodes while the others stay small).
+      symlog: a symmetric log axis (values of either sign spanning many decades).
+      log: a log axis (positive values, e.g. a cross-entropy); ticks at 1, 2, 5 × 10^k below 1 too.
       unit_interval: fix the axis to ``[0, 1]`` (accuracies).
     """
+    frame = _tidy(curves)
+    axis = alt.Axis(labelExpr=READABLE_TICK)
     if unit_interval:
         scale = alt.Scale(domain=[0, 1])
+    elif log:
+        frame = frame[frame["value"] > 0]  # a log axis has no place for 0 (a perfect fit)
+        scale = alt.Scale(type="log")
+        ticks = log_ticks(frame["value"].to_numpy(float))
+        axis = alt.Axis(values=ticks, labelExpr=tick_labels(ticks, map(format_value, ticks)))
     elif symlog:
         scale = alt.Scale(type="symlog", constant=0.1)
+        ticks = symlog_ticks(frame["value"].to_numpy(float))
+        # few powers of ten in range (all runs small): Vega-Lite's own ticks read better
+        # d3's "~s" writes 100 and 1000 as "0k"/"1k": label each tick the way the colour bars are
+        if len(ticks) >= 3:
+            axis = alt.Axis(values=ticks, labelExpr=tick_labels(ticks, map(format_value, ticks)))
     else:
         scale = alt.Scale(zero=False)
-    frame = _tidy(curves)
-    ticks = symlog_ticks(frame["value"].to_numpy(float)) if symlog else []
-    # few powers of ten in range (all runs small): Vega-Lite's own ticks read better
-    # d3's "~s" writes 100 and 1000 as "0k"/"1k": label each tick the way the colour bars are
-    labels = tick_labels(ticks, map(format_value, ticks))
-    axis = alt.Axis(values=ticks, labelExpr=labels) if len(ticks) >= 3 else alt.Axis()
     y = alt.Y("value:Q", title=y_title, scale=scale, axis=axis)
-    return _lines(frame, title, y, width=width, height=height, legend=legend)
+    layers = _lines(frame, title, y, height=height, legend=legend)
+    return alt.layer(*layers).properties(title=title, **FIT_WIDTH, height=height)
+
+
+def log_ticks(values: np.ndarray, most: int = 7) -> list[float]:
+    """Ticks of a log axis over ``values``: powers of ten, with 2× and 5× when few decades are in range.
+
+    Below 1 too (d3's log ticks on a short axis label nothing there), at most about ``most`` of them.
+
+    >>> log_ticks(np.array([0.03, 0.7]))
+    [0.05, 0.1, 0.2, 0.5]
+    >>> log_ticks(np.array([0.02, 3000.0]))
+    [0.05, 0.1, 0.5, 1.0, 10.0, 100.0, 1000.0]
+    """
+    v = values[np.isfinite(values) & (values > 0)]
+    if v.size == 0:
+        return []
+    lo, hi = float(v.min()), float(v.max())
+    decades = range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1)
+
+    def within(mantissas: tuple[float, ...], below_one_only: bool = False) -> set[float]:
+        return {
+            t
+            for k in decades
+            for m in mantissas
+            if lo <= (t := float(f"{m}e{k}")) <= hi and not (below_one_only and k >= 0)
+        }
+
+    # powers of ten, and 5 × 10^k below 1 (a cross-entropy that learns lives there)
+    ticks = sorted(within((1.0,)) | within((5.0,), below_one_only=True))
+    if len(ticks) < 4:
+        ticks = sorted(within((1.0, 2.0, 5.0)))
+    step = max(1, -(-len(ticks) // most))
+    return ticks[::step] if len(ticks) > most else ticks
 
 
 def symlog_ticks(values: np.ndarray) -> list[float]:
@@ -145,42 +185,80 @@ def symlog_ticks(values: np.ndarray) -> list[float]:
     return [t for t in ticks if lo <= t <= hi]
 
 
-def accuracy_chart(
-    train: Mapping[str, np.ndarray], test: Mapping[str, np.ndarray], *, width: int = 330, height: int = 220
-) -> alt.HConcatChart:
-    """Training accuracy (left) and test accuracy (right) per epoch, all runs, axes in ``[0, 1]``."""
-    left = curve_chart(train, "Training accuracy", "accuracy", unit_interval=True, width=width, height=height)
-    right = curve_chart(
-        test, "Test accuracy (held-out points)", "accuracy", unit_interval=True, width=width, height=height
+def objective_chart(
+    objective: Mapping[str, np.ndarray], shift: float, *, height: int = 220, legend: bool = True
+) -> alt.LayerChart:
+    """What a training plot shows: each run's objective on a linear axis, the shift labelled ``c``.
+
+    On a linear axis L + c is L moved down by c, visibly: a rule between the two curves at
+    the last epoch is labelled with c. The negated run's −L may fall without bound: the axis
+    stops a curve's span below L and L + c (the line leaves the chart there, with a note).
+    """
+    frame = _tidy(objective)
+    pair = frame[frame["variant"].isin(("original", "shifted"))]["value"]
+    everything = frame["value"]
+    lo, hi = (float(everything.min()), float(everything.max())) if len(everything) else (0.0, 1.0)
+    notes = []
+    if len(pair):
+        p_lo, p_hi = float(pair.min()), float(pair.max())
+        floor = p_lo - max(p_hi - p_lo, 1e-6)
+        if lo < floor:
+            notes.append(f"−L falls to {format_value(lo)}, below the chart")
+            lo = floor
+        hi = max(hi, p_hi)
+    margin = 0.05 * max(hi - lo, 1e-6)
+    y = alt.Y(
+        "value:Q",
+        title="objective (L, L + c or −L)",
+        scale=alt.Scale(domain=[lo - margin, hi + margin], nice=False),
+        axis=alt.Axis(labelExpr=READABLE_TICK),
     )
-    return alt.hconcat(left, right).resolve_scale(color="shared")
+    layers = _lines(frame, "What the plot shows: the objective", y, height=height, legend=legend)
+    o, sh = (np.asarray(objective.get(k, []), dtype=float) for k in ("original", "shifted"))
+    both = np.flatnonzero(np.isfinite(o[: sh.size]) & np.isfinite(sh[: o.size])) if o.size and sh.size else []
+    if len(both) and shift != 0:
+        e = int(both[-1])
+        gap = pd.DataFrame(
+            [{"epoch": e + 1, "top": float(o[e]), "bottom": float(sh[e]), "mid": float(o[e] + sh[e]) / 2}]
+        )
+        gap["text"] = f"c = {format_value(shift)}"
+        base = alt.Chart(gap)
+        layers += [
+            base.mark_rule(color=NEUTRAL, strokeWidth=1.5).encode(x="epoch:Q", y="top:Q", y2="bottom:Q"),
+            base.mark_text(align="right", dx=-6, color=NEUTRAL, fontSize=12).encode(
+                x="epoch:Q", y="mid:Q", text="text:N"
+            ),
+        ]
+    if notes:
+        note = alt.Chart(pd.DataFrame({"text": notes}))
+        layers.append(
+            note.mark_text(
+                align="right", baseline="bottom", x="width", y="height", dx=-4, dy=-4, color=NEUTRAL
+            ).encode(text="text:N")
+        )
+    return alt.layer(*layers).properties(
+        title="What the plot shows: the objective", **FIT_WIDTH, height=height
+    )
+
+
+def accuracy_charts(
+    train: Mapping[str, np.ndarray], test: Mapping[str, np.ndarray], *, height: int = 220
+) -> tuple[alt.LayerChart, alt.LayerChart]:
+    """Training accuracy and test accuracy per epoch, all runs, axes in ``[0, 1]`` (two charts)."""
+    return (
+        curve_chart(train, "Training accuracy", "accuracy", unit_interval=True, height=height),
+        curve_chart(test, "Test accuracy (held-out points)", "accuracy", unit_interval=True, height=height),
+    )
 
 
 def loss_charts(
-    objective: Mapping[str, np.ndarray],
-    loss: Mapping[str, np.ndarray],
-    *,
-    width: int = 330,
-    height: int = 220,
-) -> alt.HConcatChart:
-    """What a training plot shows (the objective each run minimised) beside the true loss ``L``."""
-    left = curve_chart(
-        objective,
-        "What the plot shows: the objective",
-        "objective (L, L + c or −L)",
-        symlog=True,
-        width=width,
-        height=height,
+    objective: Mapping[str, np.ndarray], loss: Mapping[str, np.ndarray], shift: float, *, height: int = 220
+) -> tuple[alt.LayerChart, alt.LayerChart]:
+    """What a training plot shows (the objective each run minimised), and the true loss ``L`` (log axis)."""
+    return (
+        objective_chart(objective, shift, height=height),
+        curve_chart(loss, "The true loss L of the same weights", "cross-entropy L", log=True, height=height),
     )
-    right = curve_chart(
-        loss,
-        "The true loss L of the same weights",
-        "cross-entropy L",
-        symlog=True,
-        width=width,
-        height=height,
-    )
-    return alt.hconcat(left, right).resolve_scale(color="shared")
 
 
 def class_map_rgb(probs: np.ndarray) -> np.ndarray:
@@ -208,8 +286,8 @@ def decision_chart(
     accuracy: Mapping[str, float],
     *,
     size: int = 220,
-) -> alt.HConcatChart:
-    """Each run's decision regions over the training points, side by side.
+) -> list[alt.LayerChart]:
+    """Each run's decision regions over the training points: a chart per run, as wide as its container.
 
     Args:
       grids: run → ``(gx (R,), gy (R,), probs (R, R, k))`` as in :class:`lossviz.training.DecisionGrid`.
@@ -263,7 +341,7 @@ def decision_chart(
         shown = f"{acc:.1%}" if np.isfinite(acc) else "—"
         panels.append(
             alt.layer(regions, dots).properties(
-                width=size, height=size, title=f"{VARIANT_LABELS.get(name, name)}: {shown} correct"
+                **FIT_WIDTH, height=size, title=f"{VARIANT_LABELS.get(name, name)}: {shown} correct"
             )
         )
-    return alt.hconcat(*panels)
+    return panels

@@ -168,6 +168,8 @@ def _all_optimizers(s: ExplorerSettings, tolerance: float) -> pd.DataFrame:
                 "first difference at step": "—" if v.first_difference is None else str(v.first_difference),
                 "final L (original)": v.loss_end_original,
                 "final L (transformed)": v.loss_end_transformed,
+                "diverged_original": v.diverged_original,
+                "diverged_transformed": v.diverged_transformed,
                 "kind": v.kind,
             }
         )

@@ -64,18 +64,22 @@ def page_settings(
     once, and the notice says why.
     """
     notices = {**restore_pending(page), **link_notices(page, validate, keys)}
-    s, notes = validate(sidebar_ui())
+    raw = sidebar_ui()
+    s, notes = validate(raw)
     fresh = {k: v for k, v in notes.items() if k not in notices}
     if fresh:
         reset_invalid(page, fresh, {k: default_of(k, s) for k in fresh}, notices)
-    return s, lasting_notices(page, notices, s)
+    return s, lasting_notices(page, notices, raw)
 
 
 def lasting_notices(page: str, notices: dict[str, str], current: Any) -> dict[str, str]:
-    """Notices stay on screen for as long as the settings they came with.
+    """Notices stay on screen for as long as the widget values they came with.
 
     A page may rerun by itself (a deferred section, playback): the notices
     about a link must not vanish then, only once the user changes something.
+    ``current`` is what the widgets hold, not the validated settings: clearing a
+    field after a bad value was reset gives the same settings, yet the notice
+    about the bad value no longer describes the input.
     """
     key = f"_{page}_lasting"
     if notices:

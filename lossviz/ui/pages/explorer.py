@@ -17,7 +17,7 @@ import streamlit as st
 
 from lossviz import verdicts
 from lossviz.charts import explorer as explorer_charts
-from lossviz.charts import landscape
+from lossviz.charts import landscape, style
 from lossviz.charts.live import Live
 from lossviz.optimizers import OPTIMIZERS
 from lossviz.problems import PROBLEMS
@@ -328,23 +328,46 @@ def render_landscapes(s: ExplorerSettings, runs: tuple[Run, Run], step: int) -> 
     return fams
 
 
+def _number(x: float) -> str:
+    """4 significant digits, e.g. ``5.06e+19`` rather than 50598271666995855000; "—" if not finite."""
+    return f"{float(x):.4g}" if np.isfinite(x) else "—"
+
+
+def last_finite_step(run: Run, objective: np.ndarray, step: int) -> int | None:
+    """The last step ``<= step`` at which the run's parameters, ``L`` and ``L'`` are all finite."""
+    finite = np.isfinite(run.params).all(axis=1) & np.isfinite(run.loss) & np.isfinite(objective)
+    steps = np.flatnonzero(finite[: step + 1])
+    return int(steps[-1]) if steps.size else None
+
+
 def render_readout(s: ExplorerSettings, runs: tuple[Run, Run], along: np.ndarray, step: int) -> None:
+    """θ, L and L′ of both runs at the playback step, or at a run's last finite step if it overflowed."""
     rows = []
     for name, run, objective in (
         ("original run (on L)", runs[0], along),
-        ("transformed run (on L′)", runs[1], None),
+        ("transformed run (on L′)", runs[1], runs[1].objective),
     ):
-        theta = run.params[step]
-        lp = run.objective[step] if objective is None else objective[step]
+        shown = last_finite_step(run, objective, step)
+        if shown is None:
+            rows.append({"run": name, "step": "—", "θ": "—", "L": "—", "L′": "—"})
+            continue
+        theta = run.params[shown]
+        where = str(shown) if shown == step else f"{shown} (the last finite step)"
         rows.append(
             {
                 "run": name,
-                "θ": f"({theta[0]:.4g}, {theta[1]:.4g})",
-                "L": f"{run.loss[step]:.6g}",
-                "L′": f"{lp:.6g}",
+                "step": where,
+                "θ": f"({_number(theta[0])}, {_number(theta[1])})",
+                "L": _number(run.loss[shown]),
+                "L′": _number(objective[shown]),
             }
         )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def _diverged_at(runs: tuple[Run, Run]) -> int | None:
+    steps = [r.diverged_at for r in runs if r.diverged_at is not None]
+    return min(steps) if steps else None
 
 
 def render_loss_chart(runs: tuple[Run, Run], along: np.ndarray, step: int) -> None:
@@ -353,29 +376,53 @@ def render_loss_chart(runs: tuple[Run, Run], along: np.ndarray, step: int) -> No
     )
     finite = frame["value"][np.isfinite(frame["value"])]
     spread = finite.abs().max() / max(finite.abs().min(), 1e-12) if len(finite) else 1.0
-    log_y = st.toggle("symlog y-axis", value=bool(spread > 1e4), key="loss_log_y")
-    common.draw(explorer_charts.loss_path_chart(frame, current_step=step, log_y=log_y), width="stretch")
+    wide = bool(spread > 1e4)
+    # keyed by what the data suggests: a choice made for small losses does not stick to a diverged
+    # run's 1e24 (nor the reverse); within one regime the viewer's choice stays
+    log_y = st.toggle("symlog y-axis", value=wide, key=f"loss_log_y_{'wide' if wide else 'narrow'}")
+    chart = explorer_charts.loss_path_chart(
+        frame, current_step=step, log_y=log_y, diverged_at=_diverged_at(runs)
+    )
+    common.draw(chart, width="stretch")
+
+
+# one icon per verdict kind, beside its colour (lossviz.charts.style.VERDICT_COLOURS)
+VERDICT_ICONS = {
+    verdicts.IDENTICAL: ":material/check_circle:",
+    verdicts.SAME_PATH: ":material/check:",
+    verdicts.SAME_END: ":material/alt_route:",
+    verdicts.DIFFERENT: ":material/call_split:",
+    verdicts.DIVERGED: ":material/warning:",
+    verdicts.ASCENT: ":material/trending_up:",
+}
 
 
 def render_verdict(
     s: ExplorerSettings, runs: tuple[Run, Run], fams: cached.Families | None = None
 ) -> verdicts.Verdict:
+    """The verdict in a box marked with its kind's colour, the same as in the all-optimizers view.
+
+    It is the page's one message about a divergence: it names the step. With ``fams``, it also
+    says for how many starts of the family the two runs are identical.
+    """
     v = verdicts.compare(runs[0], runs[1], _tolerance(s), scale=s.scale, effective_lr=_effective_lr(s))
-    diverged = runs[0].diverged_at is not None or runs[1].diverged_at is not None
-    box = {
-        verdicts.IDENTICAL: st.warning if diverged else st.success,
-        verdicts.SAME_PATH: st.success,
-        verdicts.SAME_END: st.info,
-        verdicts.ASCENT: st.error,
-        verdicts.DIVERGED: st.warning,
-        verdicts.DIFFERENT: st.warning,
-    }[v.kind]
     text = f"{OPTIMIZERS[s.optimizer].title}, {_transform_label(s)}: " + verdicts.describe(v)
-    if diverged:  # one message: the verdict already names the step
+    diverged_at = _diverged_at(runs)
+    if diverged_at is not None:
         text += " Paths and curves stop where a run's parameters or loss overflowed."
     if fams is not None:
         text += " " + family_sentence(fams)
-    box(text)
+    with st.container(border=True, key="verdict"):
+        with st.container(horizontal=True, gap="small"):
+            kind = v.kind
+            st.badge(verdicts.KIND_LABELS[kind], icon=VERDICT_ICONS[kind], color=style.VERDICT_COLOURS[kind])
+            if diverged_at is not None and kind != verdicts.DIVERGED:  # e.g. identical, and both overflowed
+                st.badge(
+                    f"diverged at step {diverged_at}",
+                    icon=VERDICT_ICONS[verdicts.DIVERGED],
+                    color=style.VERDICT_COLOURS[verdicts.DIVERGED],
+                )
+        st.markdown(text)
     return v
 
 
@@ -390,11 +437,46 @@ def family_sentence(fams: cached.Families) -> str:
     return f"The two runs are identical bit for bit from {same:,} of the {n:,} starts of a {grid} grid."
 
 
+def _final(loss: float, diverged_at: Any) -> str:
+    return f"diverged at step {int(diverged_at)}" if pd.notna(diverged_at) else _number(loss)
+
+
+def all_optimizers_table(table: pd.DataFrame) -> pd.io.formats.style.Styler:
+    """The all-optimizers table as text (no 50598271666995855000), verdicts on their colour."""
+    shown = pd.DataFrame(
+        {
+            "optimizer": table["optimizer"],
+            "verdict": table["verdict"],
+            "reads the value": table["reads the value"],
+            "max |Δθ|": ["diverged" if not np.isfinite(d) else _number(d) for d in table["max_dtheta"]],
+            "first difference at step": table["first difference at step"],
+            "final L (original)": list(map(_final, table["final L (original)"], table["diverged_original"])),
+            "final L (transformed)": list(
+                map(_final, table["final L (transformed)"], table["diverged_transformed"])
+            ),
+        }
+    )
+    backgrounds = [f"background-color: {style.VERDICT_BACKGROUNDS[k]}" for k in table["kind"]]
+    return shown.style.apply(lambda _: backgrounds, subset=["verdict"])
+
+
+# wide enough for "different path and end point" from the first render on
+ALL_OPTIMIZERS_COLUMNS = {
+    "optimizer": st.column_config.TextColumn(width=95, pinned=True),
+    "verdict": st.column_config.TextColumn(width=215),
+    "max |Δθ|": st.column_config.TextColumn(width=80),
+    "final L (original)": st.column_config.TextColumn(width=150),
+    "final L (transformed)": st.column_config.TextColumn(width=150),
+}
+
+
 def render_all_optimizers(s: ExplorerSettings) -> None:
     table = cached.all_optimizers(s, _tolerance(s))
-    common.draw(explorer_charts.optimizer_deviation_chart(table), width="stretch")
-    shown = table.drop(columns=["kind"]).rename(columns={"max_dtheta": "max |Δθ|"})
-    st.dataframe(shown, hide_index=True, width="stretch")
+    chart = explorer_charts.optimizer_deviation_chart(table, verdicts.KIND_LABELS)
+    common.draw(chart, width="stretch")
+    st.dataframe(
+        all_optimizers_table(table), hide_index=True, width="stretch", column_config=ALL_OPTIMIZERS_COLUMNS
+    )
     st.caption(
         f"Every optimizer at learning rate {s.lr:g} with its default hyper-parameters, {s.steps} steps, "
         "from the same start, on L and on L′. max |Δθ| = 0 means bit-identical paths."

@@ -79,7 +79,9 @@ def settings_ui() -> tuple[NondiffSettings, dict[str, str]]:
 def render_functions(s: NondiffSettings) -> None:
     st.subheader("1 · Hard functions and their soft versions")
     curves = nondifferentiable.step_curves(s.temperature)
-    st.altair_chart(nondiff_charts.step_chart(curves, s.temperature), width="content")
+    # two charts in two columns: side by side on a wide screen, stacked on a phone
+    for column, chart in zip(st.columns(2), nondiff_charts.step_charts(curves, s.temperature), strict=True):
+        column.altair_chart(chart, width="stretch")
     peak = float(curves["d_soft_step"].max())
     st.markdown(
         f"The step's gradient is **0 everywhere** (and undefined at 0): nothing flows back through it. "
@@ -88,7 +90,7 @@ def render_functions(s: NondiffSettings) -> None:
     )
     result = nondifferentiable.argmax_vs_softmax(s.logits, s.temperature)
     c1, c2 = st.columns([3, 2])
-    c1.altair_chart(nondiff_charts.argmax_chart(s.logits, result, s.temperature), width="content")
+    c1.altair_chart(nondiff_charts.argmax_chart(s.logits, result, s.temperature), width="stretch")
     c2.markdown(
         "**Softmax is a soft argmax.** Argmax jumps from one class to another as the logits move, so its "
         "gradient is zero wherever it is defined. Softmax gives nearly the same answer (most weight on the "
@@ -100,9 +102,11 @@ def render_functions(s: NondiffSettings) -> None:
 def _panel(problem: str, title: str, runs: dict, s: NondiffSettings) -> landscape.Panel:
     p = PROBLEMS[problem]
     view = cached.landscape_views(problem, 1.0, "identity", 0.0, s.temperature)
+    # the straight-through run last, so that its thin dashes lie on top of the sigmoid surrogate's
+    # path, which it equals bit for bit (drawn first, it would be hidden under it)
+    order = sorted(runs, key=lambda name: name == "zero_one_ste")
     paths = tuple(
-        landscape.PathData(nondifferentiable.METHODS[name].label, run.params, name)
-        for name, run in runs.items()
+        landscape.PathData(nondiff_charts.METHOD_LABELS[name], runs[name].params, name) for name in order
     )
     return landscape.Panel(
         title=title,
@@ -135,10 +139,13 @@ def render_classifier(s: NondiffSettings, runs: dict) -> None:
         "(magenta, dashed), the sigmoid surrogate (orange), logistic (cyan), hinge (green). "
         "**Click a panel to start there.**"
     )
-    labels = {name: m.label for name, m in nondifferentiable.METHODS.items()}
+    if nondifferentiable.straight_through_is_surrogate(runs):
+        st.caption(
+            "The straight-through path and the sigmoid surrogate's coincide **bit for bit**: the thin magenta "
+            "dashes are drawn on top of the orange path, which shows between them."
+        )
     st.altair_chart(
-        nondiff_charts.zero_one_path_chart({k: r.zero_one for k, r in runs.items()}, labels),
-        width="content",
+        nondiff_charts.zero_one_path_chart({k: r.zero_one for k, r in runs.items()}), width="stretch"
     )
 
 

@@ -223,48 +223,58 @@ def negated_verdict(s: TrainingSettings, view: cached.TrainingView) -> tuple[str
 SPECS: LRU[TrainingSettings, dict[str, dict]] = LRU(16)
 
 
-def _specs(s: TrainingSettings, view: cached.TrainingView) -> dict[str, dict]:
+def _specs(s: TrainingSettings, view: cached.TrainingView) -> dict[str, list[dict]]:
     # Streamlit may edit the spec it is given: hand out copies
     return copy.deepcopy(SPECS.get(s, lambda: _build_specs(view)))
 
 
-def _build_specs(view: cached.TrainingView) -> dict[str, dict]:
+def _build_specs(view: cached.TrainingView) -> dict[str, list[dict]]:
+    """Each section's charts, one spec per chart: the page puts them in columns, which stack on a phone."""
     runs = view.runs
-    specs = {
+    charts = {
         "loss": training_charts.loss_charts(
-            {k: h.objective for k, h in runs.items()}, {k: h.loss for k, h in runs.items()}
+            {k: h.objective for k, h in runs.items()},
+            {k: h.loss for k, h in runs.items()},
+            float(runs["shifted"].shift),
         ),
-        "accuracy": training_charts.accuracy_chart(
+        "accuracy": training_charts.accuracy_charts(
             {k: h.accuracy for k, h in runs.items()}, {k: h.test_accuracy for k, h in runs.items()}
         ),
     }
     if view.grids:
-        specs["decision"] = training_charts.decision_chart(
+        charts["decision"] = training_charts.decision_chart(
             {k: tuple(g) for k, g in view.grids.items()},
             view.x_train,
             view.y_train,
             {k: float(h.accuracy[-1]) for k, h in runs.items()},
         )
-    return {name: chart.to_dict(validate=False) for name, chart in specs.items()}
+    return {name: [chart.to_dict(validate=False) for chart in group] for name, group in charts.items()}
 
 
-def render_curves(view: cached.TrainingView, specs: dict[str, dict]) -> None:
+def _draw_side_by_side(specs: list[dict]) -> None:
+    """Charts side by side, each as wide as its column; Streamlit stacks the columns on a narrow screen."""
+    for column, spec in zip(st.columns(len(specs)), specs, strict=True):
+        column.vega_lite_chart(spec=spec, width="stretch")
+
+
+def render_curves(view: cached.TrainingView, specs: dict[str, list[dict]]) -> None:
     st.subheader("1 · Loss per epoch: what the plot shows, and the real thing")
-    st.vega_lite_chart(spec=specs["loss"], width="content")
+    _draw_side_by_side(specs["loss"])
     st.caption(
-        "Symmetric log axes. The shifted run (thin dashed magenta) lies on the original (thick orange) wherever "
-        "they agree; its objective sits exactly c lower."
+        "Left, linear: the shifted run's objective is the original's moved down by c (the labelled gap), "
+        "however far below zero that is. Right, log axis: the true loss L. The shifted run (thin dashed "
+        "magenta) lies on the original (thick orange) wherever they agree."
     )
     st.subheader("2 · Accuracy per epoch")
-    st.vega_lite_chart(spec=specs["accuracy"], width="content")
+    _draw_side_by_side(specs["accuracy"])
 
 
-def render_boundaries(view: cached.TrainingView, specs: dict[str, dict]) -> None:
+def render_boundaries(view: cached.TrainingView, specs: dict[str, list[dict]]) -> None:
     if "decision" not in specs:
         st.info("This data set has more than two features: no decision map to draw.")
         return
     st.subheader("3 · Decision regions after training")
-    st.vega_lite_chart(spec=specs["decision"], width="content")
+    _draw_side_by_side(specs["decision"])
     st.caption(
         "Background: each network's class probabilities (pale class colours); dots: the training points."
     )
