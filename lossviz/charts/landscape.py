@@ -306,11 +306,13 @@ def _arrow_layer(panel: Panel, size: tuple[float, float], data: Datasets) -> Spe
     }
 
 
-def _run_encodings(paths: Sequence[PathData]) -> tuple[Spec, Spec]:
-    """Colour and dash encodings per path name, from its style."""
+def _run_encodings(paths: Sequence[PathData], columns: int = 0) -> tuple[Spec, Spec]:
+    """Colour and dash encodings per path name, from its style; ``columns`` of the legend (0: one row)."""
     styles = {p.name: p.style for p in paths}
     names = list(styles)
     legend = {"orient": "bottom", "symbolSize": 300, "symbolStrokeWidth": 2.5, "symbolType": "stroke"}
+    if columns:
+        legend["columns"] = columns
     colours = [STYLE_COLOURS.get(s, "white") for s in styles.values()]
     dashes = [STYLE_DASHES.get(s, [1, 0]) for s in styles.values()]
     return (
@@ -523,6 +525,28 @@ def _colour_bar(surface: _Surface, height: int, data: Datasets) -> Spec:
     }
 
 
+WIDE = 1040
+"""The pair's width at its full size (two 380 x 320 panels side by side, with axes and colour bars)."""
+_PANEL_EXTRA = 129  # a panel's axis, colour bar and labels around its plot, in pixels
+_SPACING = 28
+
+
+def layout(available: float | None) -> tuple[bool, int, int]:
+    """``(stack, width, height)`` of the panels for a container ``available`` pixels wide.
+
+    Full size side by side when the container holds it (or its width is unknown),
+    smaller side by side down to 280 px panels, else stacked, each panel as wide
+    as the container allows (a phone).
+    """
+    if available is None or available >= WIDE - 16:
+        return False, 380, 320
+    side = int((available - _SPACING) / 2 - _PANEL_EXTRA)
+    if side >= 280:
+        return False, side, int(side * 0.84)
+    width = max(160, int(available - _PANEL_EXTRA - 8))
+    return True, width, int(width * 0.84)
+
+
 def landscape_pair(
     left: Panel,
     right: Panel,
@@ -532,6 +556,7 @@ def landscape_pair(
     click_grid: int = 41,
     live: Live | None = None,
     hover: tuple[np.ndarray, np.ndarray] | None = None,
+    stack: bool = False,
 ) -> dict[str, Any]:
     """The loss ``L`` (left) and ``L' = a g(L) + c`` (right), each with its colour bar.
 
@@ -544,7 +569,7 @@ def landscape_pair(
       and ``datasets`` (records keyed by a content hash, referenced by name).
     """
     data = Datasets()
-    runs = _run_encodings([*left.paths, *right.paths])
+    runs = _run_encodings([*left.paths, *right.paths], columns=2 if width < 300 else 0)
     views = [f"{START_SELECTION}_{side}" for side in ("left", "right")]
     pairs = [
         _panel(p, runs, (width, height), click_grid, view, data, live, hover)
@@ -558,7 +583,7 @@ def landscape_pair(
         params += live_layers.params(live, views)
     return {
         "$schema": alt.SCHEMA_URL,
-        "hconcat": pairs,
+        ("vconcat" if stack else "hconcat"): pairs,
         "spacing": 28,
         "params": params,
         "datasets": dict(data),

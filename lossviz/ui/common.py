@@ -15,7 +15,7 @@ from typing import Any
 import streamlit as st
 
 from lossviz.charts import landscape
-from lossviz.ui import settings
+from lossviz.ui import player, settings
 
 BIND: Any = "query-params"
 
@@ -106,6 +106,9 @@ def landscape_pair(
     right: landscape.Panel,
     key: str,
     on_click: Callable[[], None],
+    *,
+    player_key: str,
+    controls: dict[str, Any] | None = None,
     **live: Any,
 ) -> None:
     """Two clickable landscape panels; ``on_click`` reads the point with :func:`clicked_point`.
@@ -113,7 +116,20 @@ def landscape_pair(
     The spec is a plain Vega-Lite dict: an Altair chart's ``to_dict()`` would dominate a rerun.
     ``live``: the live layers' arguments of :func:`lossviz.charts.landscape.landscape_pair`.
     Only the click selection is sent to the server (a drag preview stays in the browser).
+    The pair is laid out for the width the browser reports (stacked on a phone) through the
+    player component (:mod:`lossviz.ui.player`) mounted above it, with ``controls`` (its
+    ``lrs``, ``on_step``, ``on_lr``), or as a width probe only.
     """
+    available = player.measured_width(player_key)
+    stack, width, height = landscape.layout(available)
+    with st.container(key=player.CONTAINER):
+        player.player(
+            player_key, int(available or landscape.WIDE), **(controls or {}), controls=controls is not None
+        )
+        _vega_pair(left, right, key, on_click, stack=stack, width=width, height=height, **live)
+
+
+def _vega_pair(left, right, key: str, on_click: Callable[[], None], **live: Any) -> None:
     st.vega_lite_chart(
         spec=landscape.landscape_pair(left, right, **live),
         key=key,

@@ -68,12 +68,13 @@ function fmt(v) {
   return Number(v).toPrecision(3).replace(/\\.?0+$/, '').replace(/\\.?0+e/, 'e');
 }
 
-export default function ({ parentElement, data, setTriggerValue }) {
+export default function ({ parentElement, data, setTriggerValue, setStateValue }) {
   const root = parentElement;
   const host = root.host || root;
   const button = root.querySelector('button.play');
   const lrs = (data && data.lrs) || [];
   let timer = null;
+  if (data && data.controls === false) root.querySelector('.player').style.display = 'none';
 
   function box() {
     return host.closest('.st-key-"""
@@ -135,9 +136,28 @@ export default function ({ parentElement, data, setTriggerValue }) {
       }
     }
   }
+
+  // The container's width, for the server to lay the panels out (stacked on a phone): sent
+  // only when it differs from the width the chart was laid out for.
+  const assumed = Number((data && data.width) || 0);
+  let reported = null;
+  function measure() {
+    const w = Math.round((host.closest('.st-key-"""
+    + CONTAINER
+    + """') || host).getBoundingClientRect().width);
+    if (w > 0 && Math.abs(w - assumed) > 24 && w !== reported) {
+      reported = w;
+      setStateValue('width', w);
+    }
+  }
+  // the chart's inputs appear, and the page settles its width, after this runs: look again
   attach();
-  const watch = setInterval(attach, 300);
-  return () => { clearInterval(watch); if (timer !== null) clearInterval(timer); };
+  measure();
+  const watch = setInterval(() => { attach(); measure(); }, 300);
+  return () => {
+    clearInterval(watch);
+    if (timer !== null) clearInterval(timer);
+  };
 }
 """
 )
@@ -145,10 +165,39 @@ export default function ({ parentElement, data, setTriggerValue }) {
 _player = st.components.v2.component("lossviz.player", html=HTML, css=CSS, js=JS)
 
 
-def player(key: str, lrs: tuple[float, ...], on_step: Callable[[], None], on_lr: Callable[[], None]) -> Any:
+def _nothing() -> None:
+    return None
+
+
+def player(
+    key: str,
+    width: int,
+    lrs: tuple[float, ...] = (),
+    on_step: Callable[[], None] = _nothing,
+    on_lr: Callable[[], None] = _nothing,
+    controls: bool = True,
+) -> Any:
     """Mounts the player; ``on_step`` / ``on_lr`` run (before the next script run) when the
-    browser commits a step or a learning rate: read them with :func:`committed`."""
-    return _player(key=key, data={"lrs": list(lrs)}, on_step_change=on_step, on_lr_change=on_lr)
+    browser commits a step or a learning rate: read them with :func:`committed`. ``width``: the
+    container width the chart was laid out for; the browser reports another (:func:`measured_width`).
+    Without ``controls`` it only measures the width."""
+    return _player(
+        key=key,
+        data={"lrs": list(lrs), "width": int(width), "controls": bool(controls)},
+        on_step_change=on_step,
+        on_lr_change=on_lr,
+        on_width_change=_nothing,
+    )
+
+
+def measured_width(key: str) -> float | None:
+    """The width of the chart's container as the browser last reported it, if it did."""
+    state = st.session_state.get(key)
+    try:
+        width = state.get("width") if state is not None else None
+    except AttributeError:
+        return None
+    return float(width) if isinstance(width, (int, float)) and 100 <= width <= 10_000 else None
 
 
 def committed(key: str, name: str) -> Any:

@@ -315,9 +315,10 @@ def render_landscapes(s: ExplorerSettings, runs: tuple[Run, Run], step: int) -> 
         lr_paths=fams.lr_paths,
         names=RUN_NAMES,
     )
-    with st.container(key=player.CONTAINER):
-        player.player(PLAYER_KEY, fams.lrs, _on_step_committed, _on_lr_committed)
-        common.landscape_pair(left, right, CHART_KEY, _on_click, live=live, hover=hover)
+    controls = dict(lrs=fams.lrs, on_step=_on_step_committed, on_lr=_on_lr_committed)
+    common.landscape_pair(
+        left, right, CHART_KEY, _on_click, player_key=PLAYER_KEY, controls=controls, live=live, hover=hover
+    )
     st.caption(
         "Colours rank the values (so L and L′ look alike whenever g is increasing and a > 0, and reverse "
         "when a < 0); arrows point along −∇, the way descent moves. Solid: run on L; dashed: run on L′. "

@@ -132,7 +132,7 @@ def render_classifier(s: NondiffSettings, runs: dict) -> None:
     )
     left = _panel("zero_one", "0-1 error (no arrows: its gradient is 0)", runs, s)
     right = _panel(s.surrogate, surrogate_title, runs, s)
-    common.landscape_pair(left, right, CHART_KEY, _on_click)
+    common.landscape_pair(left, right, CHART_KEY, _on_click, player_key="nondiff_width")
     st.caption(
         "Weights (w1, w2) of a classifier sign(w·x) on 80 seeded points. Every run starts at the white disc and "
         "takes SGD steps on its own loss: the true 0-1 gradient (grey), the straight-through gradient "
