@@ -208,7 +208,7 @@ def _on_log_grid(
     elif isinstance(raw, (int, float)) and not isinstance(raw, bool) and float(raw) in choices:
         return float(raw)
     shown = str(raw)[:40]
-    values = f"{grid_label(choices[0])}, {grid_label(choices[1])}, {grid_label(choices[2])} … {grid_label(choices[-1])}"
+    values = f"{grid_label(choices[0])}, {grid_label(choices[1])} … {grid_label(choices[-1])}"
     notes[key] = f"{key}={shown!r} is not one of the slider's values ({values}); using {default:g}."
     return default
 
