@@ -172,7 +172,7 @@ def test_a_hostile_link_shows_a_notice_not_a_traceback(server, page):
 
 
 def test_the_non_differentiable_page_from_a_link(server, page):
-    page.goto(f"{server}/nondifferentiable?T=0.1&surrogate=logistic")
+    page.goto(f"{server}/nondifferentiable?temp=0.1&surrogate=logistic")
     _wait_for_charts(page, 4)
     page.get_by_text("did not move").first.wait_for(timeout=60_000)
     page.get_by_text("descent on the sigmoid surrogate in disguise").first.wait_for(timeout=60_000)
@@ -184,14 +184,14 @@ def test_the_non_differentiable_page_from_a_link(server, page):
     box = chart.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.6)
     page.wait_for_function(
-        "location.search.includes('x0=') && location.search.includes('y0=')", timeout=60_000
+        "location.search.includes('w1=') && location.search.includes('w2=')", timeout=60_000
     )
-    assert _query(page)["T"] == ["0.1"]
+    assert _query(page)["temp"] == ["0.1"]
     _shot(page, "nondiff_after_click")
 
 
 def test_the_training_page_from_a_link(server, page):
-    page.goto(f"{server}/training?epochs=60&c=-10&seed=2")
+    page.goto(f"{server}/training?epochs=60&shift=-10&seed=2")
     _wait_for_charts(page, 3)
     page.get_by_text("the same training, bit for bit").first.wait_for(timeout=120_000)
     page.get_by_text("gradient ascent on the real loss").first.wait_for(timeout=60_000)
@@ -203,4 +203,4 @@ def test_the_training_page_from_a_link(server, page):
     _wait_for_charts(page, 3)
     page.get_by_text("after every one of the 60 epochs").first.wait_for(timeout=60_000)
     assert page.locator("[data-testid='stException']").count() == 0
-    assert _query(page)["c"] == ["-10"]
+    assert _query(page)["shift"] == ["-10"]
