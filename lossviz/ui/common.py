@@ -44,22 +44,48 @@ def check_link(
     notice is removed from the URL before any widget reads it: the widget
     starts at its default and the address bar no longer holds the bad value.
     Call it before the page's first widget.
+
+    Going back from another page first lands on an entry Streamlit pushed as it
+    left this page, holding none of this page's parameters (it drops the keys
+    bound to the old page's widgets, then pushes the new page), or another
+    page's. On that entry the page's last link is put back, so Back returns to
+    the view that was left, and other pages' keys are dropped without a notice.
     """
     ctx = get_script_run_ctx()
     history = ctx is not None and ctx.is_history_navigation
     arriving = st.session_state.get(_CURRENT_PAGE) != page
     st.session_state[_CURRENT_PAGE] = page
-    if not (arriving or history):
-        return {}
+    last_link = f"_{page}_link"
     raw = {k: st.query_params.get_all(k) for k in st.query_params}
-    notices = settings.unknown_keys(raw, keys)
-    for key, values in raw.items():
-        if key in keys and len(values) > 1:
-            notices[key] = f"{key} is given {len(values)} times; using its default."
-    _, notes = validate({k: v for k, v in raw.items() if k not in notices})
-    notices.update(notes)
-    _drop_from_url(list(notices))
+    if history and arriving and not any(k in keys for k in raw) and st.session_state.get(last_link):
+        _put_in_url(st.session_state[last_link])
+        raw = {**raw, **st.session_state[last_link]}
+    notices: dict[str, str] = {}
+    if history:  # Streamlit's page-switch entries may carry another page's keys: not the visitor's doing
+        foreign = [k for k in raw if k not in keys and k in settings.ALL_KEYS]
+        _drop_from_url(foreign)
+        raw = {k: v for k, v in raw.items() if k not in foreign}
+    if arriving or history:
+        notices = settings.unknown_keys(raw, keys)
+        for key, values in raw.items():
+            if key in keys and len(values) > 1:
+                notices[key] = f"{key} is given {len(values)} times; using its default."
+        _, notes = validate({k: v for k, v in raw.items() if k not in notices})
+        notices.update(notes)
+        _drop_from_url(list(notices))
+    st.session_state[last_link] = {k: v for k, v in raw.items() if k in keys and k not in notices}
     return notices
+
+
+def _put_in_url(params: Mapping[str, list[str]]) -> None:
+    """Puts query parameters back into the URL and into the copy Streamlit seeds widgets from."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+    with ctx.session_state.query_params() as qp:
+        for key, values in params.items():
+            qp.set_corrected_value(key, values[0], "string_value")  # one value each (check_link)
+            qp._initial_query_params[key] = list(values)
 
 
 def _drop_from_url(keys: list[str]) -> None:

@@ -497,3 +497,7 @@ def training_link(s: TrainingSettings) -> dict[str, str]:
             (SEED, s.seed, d.seed, str(s.seed)),
         ]
     )
+
+
+# Every URL key of the app (no two pages share one: see NONDIFF_KEYS).
+ALL_KEYS: tuple[str, ...] = (*KEYS, *NONDIFF_KEYS, *TRAINING_KEYS)
