@@ -204,3 +204,73 @@ def test_the_training_page_from_a_link(server, page):
     page.get_by_text("after every one of the 60 epochs").first.wait_for(timeout=60_000)
     assert page.locator("[data-testid='stException']").count() == 0
     assert _query(page)["shift"] == ["-10"]
+
+
+# --- links that hold (issue 11) ---------------------------------------------------------
+
+
+def _settle(page, seconds: float = 1.5) -> None:
+    """Waits until the script run a change started has finished, then a moment for the URL."""
+    time.sleep(0.5)
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    time.sleep(seconds)
+
+
+def _slider(page, label: str):
+    return page.locator("[data-testid='stSlider']").filter(has_text=label).get_by_role("slider")
+
+
+def _choose(page, label: str, option: str) -> None:
+    page.locator("[data-testid='stSelectbox']").filter(has_text=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+    _settle(page)
+
+
+def test_the_ends_of_a_slider_and_optimizer_switches_write_the_link(server, page):
+    page.goto(f"{server}/?opt=Lion")
+    _wait_for_charts(page)
+    _settle(page)
+    lr = _slider(page, "learning rate")
+    lr.focus()
+    lr.press("Home")  # the grid's low end
+    _settle(page)
+    assert _query(page)["lr"] == ["0.0001"]
+    _choose(page, "optimizer", "Polyak")
+    _choose(page, "optimizer", "Adam")
+    assert _slider(page, "β₂").get_attribute("aria-valuetext") == "0.9990"  # Adam's, not Lion's 0.99
+    assert "b2" not in _query(page) and _query(page)["opt"] == ["Adam"]
+
+
+def test_back_from_another_page_returns_to_the_view(server, page):
+    page.goto(f"{server}/?opt=Adam&lr=0.02&problem=Himmelblau")
+    _wait_for_charts(page)
+    _settle(page)
+    page.get_by_role("link", name="Train a network").click()
+    _wait_for_charts(page, 3)
+    _settle(page)
+    page.go_back()
+    _settle(page, 3)
+    assert _query(page) == {"opt": ["Adam"], "lr": ["0.02"], "problem": ["Himmelblau"]}
+    assert _slider(page, "learning rate").get_attribute("aria-valuetext") == "0.02"
+    page.go_forward()
+    _settle(page, 3)
+    assert urllib.parse.urlparse(page.url).path == "/training"
+    assert page.locator("[data-testid='stAlert']").filter(has_text="Unknown parameter").count() == 0
+
+
+def test_a_hostile_link_is_cleaned_from_the_address_bar(server, page):
+    page.goto(f"{server}/training?seed=inf&noise=1e308&epochs=10")
+    page.get_by_text("seed='inf' is not finite").wait_for(timeout=120_000)
+    _settle(page)
+    assert _query(page) == {"epochs": ["10"]}
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_the_explorer_path_opens_the_landing_page(server, page):
+    page.goto(f"{server}/explorer?problem=Rosenbrock")
+    _wait_for_charts(page)
+    _settle(page)
+    assert urllib.parse.urlparse(page.url).path == "/"
+    assert _query(page) == {"problem": ["Rosenbrock"]}
+    assert page.get_by_text("Page not found").count() == 0
+    assert _slider(page, "learning rate").get_attribute("aria-valuetext") == "0.002"  # Rosenbrock's own
