@@ -73,8 +73,12 @@ def check_link(
         _, notes = validate({k: v for k, v in raw.items() if k not in notices})
         notices.update(notes)
         _drop_from_url(list(notices))
-    st.session_state[last_link] = {k: v for k, v in raw.items() if k in keys and k not in notices}
     return notices
+
+
+def remember_link(page: str, keys: tuple[str, ...]) -> None:
+    """Keeps the page's link as its widgets left it (call after the last bound widget)."""
+    st.session_state[f"_{page}_link"] = {k: st.query_params.get_all(k) for k in st.query_params if k in keys}
 
 
 def _put_in_url(params: Mapping[str, list[str]]) -> None:
@@ -130,6 +134,7 @@ def page_settings(
     """
     notices = {**restore_pending(page), **check_link(page, validate, keys)}
     s, notes = validate(sidebar_ui())
+    remember_link(page, keys)
     fresh = {k: v for k, v in notes.items() if k not in notices}
     if fresh:
         reset_invalid(page, fresh, {k: default_of(k, s) for k in fresh}, notices)
