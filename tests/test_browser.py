@@ -166,8 +166,10 @@ def test_clicking_a_landscape_moves_the_start_and_the_link(server, page):
 def test_a_hostile_link_shows_a_notice_not_a_traceback(server, page):
     page.goto(f"{server}/?lr=abc&problem=%3Cscript%3E&x0=nan")
     _wait_for_charts(page, 3)
-    page.get_by_text("is not a number").first.wait_for(timeout=60_000)
+    page.get_by_text("lr='abc' is not one of the slider's values").first.wait_for(timeout=60_000)
+    assert page.get_by_text("x0='nan' is not finite").count() == 1
     assert page.locator("[data-testid='stException']").count() == 0
+    assert _query(page) == {}  # every bad value left the address bar
     _shot(page, "explorer_hostile_link")
 
 
