@@ -6,9 +6,20 @@ from lossviz.ui import warmup
 from lossviz.ui.pages import explorer, nondifferentiable, training
 
 st.set_page_config(page_title="lossviz", page_icon=":material/show_chart:", layout="wide")
+# The landing page is served at the root URL ("/"); Streamlit serves a default page only there.
+landing = st.Page(explorer.main, title="Explorer", icon=":material/map:", url_path="home", default=True)
+
+
+def _to_landing() -> None:
+    # /explorer (a guessed or an old link) opens the landing page with the link's parameters.
+    st.switch_page(
+        landing, query_params=[(k, v) for k in st.query_params for v in st.query_params.get_all(k)]
+    )
+
+
 page = st.navigation(
     [
-        st.Page(explorer.main, title="Explorer", icon=":material/map:", url_path="explorer", default=True),
+        landing,
         st.Page(
             training.main, title="Train a network", icon=":material/model_training:", url_path="training"
         ),
@@ -18,6 +29,7 @@ page = st.navigation(
             icon=":material/stairs:",
             url_path="nondifferentiable",
         ),
+        st.Page(_to_landing, title="Explorer", url_path="explorer", visibility="hidden"),
     ]
 )
 warmup.warm()  # once per server: compiles the programs every view runs on

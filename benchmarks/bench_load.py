@@ -101,6 +101,17 @@ PROBLEMS = (
     "Logistic regression",
     "Ill-conditioned quadratic",
 )
+# a link that names a problem and no lr gets the problem's own rate (lossviz.problems, Problem.lr)
+PROBLEM_LR = {
+    "Linear regression": 0.05,
+    "Rosenbrock": 0.002,
+    "Himmelblau": 0.01,
+    "Beale": 0.002,
+    "Saddle": 0.02,
+    "Rastrigin": 0.002,
+    "Logistic regression": 0.5,
+    "Ill-conditioned quadratic": 0.02,
+}
 UNBOUNDED_BELOW = {"Saddle"}  # the maps other than L need L >= 0
 # optimizer label -> the title the Explorer's verdict box starts with
 OPTIMIZERS = {
@@ -133,8 +144,9 @@ DEFAULTS = {
         "lr": 0.05,
         "steps": 200,
     },
-    TRAINING: {"data": "Two moons", "width": 16, "opt": "SGD", "lr": 0.1, "epochs": 200},
-    NONDIFF: {"T": 0.5, "lr": 0.5, "steps": 200},
+    # each page has URL keys of its own (lossviz.ui.settings.TRAINING_KEYS, NONDIFF_KEYS)
+    TRAINING: {"data": "Two moons", "width": 16, "optimizer": "SGD", "rate": 0.1, "epochs": 200},
+    NONDIFF: {"temp": 0.5, "eta": 0.5, "iters": 200},
 }
 
 
@@ -155,6 +167,8 @@ class View:
     def setting(self, key: str) -> str | float:
         given = dict(self.params).get(key)
         default = DEFAULTS[self.page][key]
+        if self.page == EXPLORER and key == "lr":
+            default = PROBLEM_LR[str(self.setting("problem"))]
         if given is None:
             return default
         return float(given) if isinstance(default, (int, float)) else given
@@ -195,20 +209,20 @@ def _training_view(rng: random.Random) -> View:
     if rng.random() < 0.5:
         p["epochs"] = str(10 * rng.randint(1, 50))
     if rng.random() < 0.5:
-        p["opt"] = rng.choice(list(OPTIMIZERS))
+        p["optimizer"] = rng.choice(list(OPTIMIZERS))
     if rng.random() < 0.5:
-        p["lr"] = _num(rng.choice(LR_GRID))
+        p["rate"] = _num(rng.choice(LR_GRID))
     return View(TRAINING, tuple(p.items()))
 
 
 def _nondiff_view(rng: random.Random) -> View:
     p: dict[str, str] = {}
     if rng.random() < 0.8:
-        p["T"] = _num(rng.choice(T_GRID))
+        p["temp"] = _num(rng.choice(T_GRID))
     if rng.random() < 0.5:
-        p["steps"] = str(10 * rng.randint(1, 100))
+        p["iters"] = str(10 * rng.randint(1, 100))
     if rng.random() < 0.6:
-        p["lr"] = _num(rng.choice(LR_GRID))
+        p["eta"] = _num(rng.choice(LR_GRID))
     return View(NONDIFF, tuple(p.items()))
 
 
@@ -310,18 +324,20 @@ def checks(view: View, shown: Shown) -> list[tuple[str, str, str | None]]:
         out.append(("data", data, _group(m, "data")))
         out.append(("width", str(int(s("width"))), _group(m, "width")))
         out.append(("classes", str(DATASETS[data]), _group(m, "classes")))
-        out.append(("opt", str(s("opt")), _group(m, "opt")))
-        out.append(("lr", _num(float(s("lr"))), _group(m, "lr")))
+        out.append(("optimizer", str(s("optimizer")), _group(m, "opt")))
+        out.append(("rate", _num(float(s("rate"))), _group(m, "lr")))
         out.append(("epochs", str(int(s("epochs"))), _group(m, "epochs")))
     else:
-        out.append(("T", _num(float(s("T"))), _group(shown.find(r"= 1/\(4T\) at T = (\S+?):"))))
-        out.append(("lr", _num(float(s("lr"))), shown.widgets.get("lr")))
-        out.append(("steps", str(int(s("steps"))), shown.widgets.get("steps")))
+        out.append(("temp", _num(float(s("temp"))), _group(shown.find(r"= 1/\(4T\) at T = (\S+?):"))))
+        out.append(("eta", _num(float(s("eta"))), shown.widgets.get("eta")))
+        out.append(("iters", str(int(s("iters"))), shown.widgets.get("iters")))
     return out
 
 
 # the app's notices about a link value it rejected (common.show_notices); every link here is valid
-_NOTICE = re.compile(r"is not a number|is not finite|is outside \[|is not one of|Unknown parameter")
+_NOTICE = re.compile(
+    r"is not a number|is not finite|is outside \[|is not one of|Unknown parameter|whole number|is given|not a setting"
+)
 
 
 @dataclasses.dataclass

@@ -34,19 +34,20 @@ def test_defaults(default_page):
 
 
 def test_a_link_reproduces_the_view():
-    at = _run(T="0.05", z="3, -1, 0.5, 2", surrogate="hinge", lr="1", steps="100", x0="-2", y0="-2")
+    at = _run(temp="0.05", z="3, -1, 0.5, 2", surrogate="hinge", eta="1", iters="100", w1="-2", w2="-2")
     assert not at.exception and not at.warning
-    assert at.select_slider(key="T").value == 0.05
+    assert at.select_slider(key="temp").value == 0.05
     assert at.text_input(key="z").value == "3, -1, 0.5, 2"
     assert at.selectbox(key="surrogate").value == "hinge"
-    assert (at.number_input(key="x0").value, at.number_input(key="y0").value) == (-2.0, -2.0)
+    assert (at.number_input(key="w1").value, at.number_input(key="w2").value) == (-2.0, -2.0)
+    assert (at.select_slider(key="eta").value, at.slider(key="iters").value) == (1.0, 100)
     # at T = 0.05 the softmax of these logits is all but one-hot
     assert "largest softmax output is **1.000**" in _text(at)
 
 
 def test_temperature_changes_the_peak_gradient(default_page):
     at = default_page
-    at.select_slider(key="T").set_value(0.1).run()
+    at.select_slider(key="temp").set_value(0.1).run()
     assert "**2.5** = 1/(4T)" in _text(at)
 
 
@@ -61,14 +62,15 @@ def test_typed_logits_are_parsed_not_evaluated(default_page):
 @pytest.mark.parametrize(
     "query",
     [
-        {"T": "abc"},
-        {"T": "1e999"},
+        {"temp": "abc"},
+        {"temp": "1e999"},
         {"z": "1"},
         {"z": "nan, 1"},
         {"surrogate": "<b>x</b>"},
-        {"x0": "99"},
-        {"lr": "-1"},
-        {"steps": "0"},
+        {"w1": "99"},
+        {"eta": "-1"},
+        {"iters": "0"},
+        {"T": "0.1"},  # the explorer's key: unknown here
         {"bogus": "1"},
     ],
     ids=lambda q: ",".join(q),

@@ -50,22 +50,22 @@ def test_a_link_reproduces_the_view():
         data="Spiral (3 classes)",
         noise="0.1",
         width="8",
-        opt="Adam",
-        lr="0.01",
+        optimizer="Adam",
+        rate="0.01",
         epochs="30",
         batch="full",
-        c="-100",
+        shift="-100",
         seed="3",
     )
     assert not at.exception and not at.warning
     assert at.selectbox(key="data").value == "Spiral (3 classes)"
     assert at.number_input(key="noise").value == 0.1
     assert at.slider(key="width").value == 8
-    assert at.selectbox(key="opt").value == "Adam"
-    assert at.select_slider(key="lr").value == 0.01
+    assert at.selectbox(key="optimizer").value == "Adam"
+    assert at.select_slider(key="rate").value == 0.01
     assert at.slider(key="epochs").value == 30
     assert at.select_slider(key="batch").value == "full"
-    assert at.number_input(key="c").value == -100.0
+    assert at.number_input(key="shift").value == -100.0
     assert at.number_input(key="seed").value == 3
     assert "Shifted by c = −100" in at.success[0].value
     assert "every one of the 30 epochs" in at.success[0].value
@@ -73,7 +73,7 @@ def test_a_link_reproduces_the_view():
 
 
 def test_value_reading_optimizer_gets_an_honest_verdict():
-    at = _run(opt="Loss × grad", lr="0.2", epochs="20")
+    at = _run(optimizer="Loss × grad", rate="0.2", epochs="20")
     assert not at.exception
     text = _verdicts(at)
     assert "a different training" in text and "reads the loss value" in text
@@ -102,12 +102,14 @@ def test_changing_a_widget_retrains(default_page):
         {"noise": "nan"},
         {"noise": "7"},
         {"width": "1e9"},
-        {"opt": "x" * 5000},
-        {"lr": "-1"},
+        {"optimizer": "x" * 5000},
+        {"rate": "-1"},
         {"epochs": "abc"},
         {"batch": "0"},
-        {"c": "inf"},
+        {"shift": "inf"},
         {"seed": "-5"},
+        {"seed": "inf"},
+        {"opt": "Adam"},  # the explorer's key: unknown here
         {"bogus": "1"},
     ],
     ids=lambda q: ",".join(q),

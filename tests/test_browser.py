@@ -167,13 +167,15 @@ def test_clicking_a_landscape_moves_the_start_and_the_link(server, page):
 def test_a_hostile_link_shows_a_notice_not_a_traceback(server, page):
     page.goto(f"{server}/?lr=abc&problem=%3Cscript%3E&x0=nan")
     _wait_for_charts(page, 3)
-    page.get_by_text("is not a number").first.wait_for(timeout=60_000)
+    page.get_by_text("lr='abc' is not one of the slider's values").first.wait_for(timeout=60_000)
+    assert page.get_by_text("x0='nan' is not finite").count() == 1
     assert page.locator("[data-testid='stException']").count() == 0
+    assert _query(page) == {}  # every bad value left the address bar
     _shot(page, "explorer_hostile_link")
 
 
 def test_the_non_differentiable_page_from_a_link(server, page):
-    page.goto(f"{server}/nondifferentiable?T=0.1&surrogate=logistic")
+    page.goto(f"{server}/nondifferentiable?temp=0.1&surrogate=logistic")
     _wait_for_charts(page, 5)
     page.get_by_text("did not move").first.wait_for(timeout=60_000)
     page.get_by_text("descent on the sigmoid surrogate in disguise").first.wait_for(timeout=60_000)
@@ -185,14 +187,14 @@ def test_the_non_differentiable_page_from_a_link(server, page):
     box = chart.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.6)
     page.wait_for_function(
-        "location.search.includes('x0=') && location.search.includes('y0=')", timeout=60_000
+        "location.search.includes('w1=') && location.search.includes('w2=')", timeout=60_000
     )
-    assert _query(page)["T"] == ["0.1"]
+    assert _query(page)["temp"] == ["0.1"]
     _shot(page, "nondiff_after_click")
 
 
 def test_the_training_page_from_a_link(server, page):
-    page.goto(f"{server}/training?epochs=60&c=-10&seed=2")
+    page.goto(f"{server}/training?epochs=60&shift=-10&seed=2")
     _wait_for_charts(page, 3)
     page.get_by_text("the same training, bit for bit").first.wait_for(timeout=120_000)
     page.get_by_text("gradient ascent on the real loss").first.wait_for(timeout=60_000)
@@ -204,7 +206,7 @@ def test_the_training_page_from_a_link(server, page):
     _wait_for_charts(page, 3)
     page.get_by_text("after every one of the 60 epochs").first.wait_for(timeout=60_000)
     assert page.locator("[data-testid='stException']").count() == 0
-    assert _query(page)["c"] == ["-10"]
+    assert _query(page)["shift"] == ["-10"]
 
 
 # --- every page on a phone and in the dark (issue 10) ------------------------------------------
@@ -288,3 +290,73 @@ def test_the_dark_theme_is_followed_and_chart_text_reads_on_it(server, browser, 
         assert not unreadable, unreadable
     finally:
         ctx.close()
+
+
+# --- links that hold (issue 11) ---------------------------------------------------------
+
+
+def _settle(page, seconds: float = 1.5) -> None:
+    """Waits until the script run a change started has finished, then a moment for the URL."""
+    time.sleep(0.5)
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    time.sleep(seconds)
+
+
+def _slider(page, label: str):
+    return page.locator("[data-testid='stSlider']").filter(has_text=label).get_by_role("slider")
+
+
+def _choose(page, label: str, option: str) -> None:
+    page.locator("[data-testid='stSelectbox']").filter(has_text=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+    _settle(page)
+
+
+def test_the_ends_of_a_slider_and_optimizer_switches_write_the_link(server, page):
+    page.goto(f"{server}/?opt=Lion")
+    _wait_for_charts(page)
+    _settle(page)
+    lr = _slider(page, "learning rate")
+    lr.focus()
+    lr.press("Home")  # the grid's low end
+    _settle(page)
+    assert _query(page)["lr"] == ["0.0001"]
+    _choose(page, "optimizer", "Polyak")
+    _choose(page, "optimizer", "Adam")
+    assert _slider(page, "β₂").get_attribute("aria-valuetext") == "0.9990"  # Adam's, not Lion's 0.99
+    assert "b2" not in _query(page) and _query(page)["opt"] == ["Adam"]
+
+
+def test_back_from_another_page_returns_to_the_view(server, page):
+    page.goto(f"{server}/?opt=Adam&lr=0.02&problem=Himmelblau")
+    _wait_for_charts(page)
+    _settle(page)
+    page.get_by_role("link", name="Train a network").click()
+    _wait_for_charts(page, 3)
+    _settle(page)
+    page.go_back()
+    _settle(page, 3)
+    assert _query(page) == {"opt": ["Adam"], "lr": ["0.02"], "problem": ["Himmelblau"]}
+    assert _slider(page, "learning rate").get_attribute("aria-valuetext") == "0.02"
+    page.go_forward()
+    _settle(page, 3)
+    assert urllib.parse.urlparse(page.url).path == "/training"
+    assert page.locator("[data-testid='stAlert']").filter(has_text="Unknown parameter").count() == 0
+
+
+def test_a_hostile_link_is_cleaned_from_the_address_bar(server, page):
+    page.goto(f"{server}/training?seed=inf&noise=1e308&epochs=10")
+    page.get_by_text("seed='inf' is not finite").wait_for(timeout=120_000)
+    _settle(page)
+    assert _query(page) == {"epochs": ["10"]}
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_the_explorer_path_opens_the_landing_page(server, page):
+    page.goto(f"{server}/explorer?problem=Rosenbrock")
+    _wait_for_charts(page)
+    _settle(page)
+    assert urllib.parse.urlparse(page.url).path == "/"
+    assert _query(page) == {"problem": ["Rosenbrock"]}
+    assert page.get_by_text("Page not found").count() == 0
+    assert _slider(page, "learning rate").get_attribute("aria-valuetext") == "0.002"  # Rosenbrock's own

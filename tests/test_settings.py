@@ -52,11 +52,11 @@ def test_a_shared_link_is_read_back_exactly():
 @pytest.mark.parametrize(
     ("key", "value", "fragment"),
     [
-        ("lr", "abc", "not a number"),
-        ("lr", "nan", "not finite"),
-        ("lr", "1e999", "not finite"),
-        ("lr", "100", "outside"),
-        ("lr", "-0.1", "outside"),
+        ("lr", "abc", "slider's values"),
+        ("lr", "nan", "slider's values"),
+        ("lr", "1e999", "slider's values"),
+        ("lr", "100", "slider's values"),
+        ("lr", "-0.1", "slider's values"),
         ("c", "inf", "not finite"),
         ("c", "1e6", "outside"),
         ("a", "__import__('os').system('echo pwned')", "not a number"),
@@ -69,12 +69,33 @@ def test_a_shared_link_is_read_back_exactly():
         ("g", "exp", "not one of"),
         ("problem", "rosenbrock", "not one of"),  # links carry labels, as the widgets do
         ("step", "-1", "outside"),
+        ("lr", "0.013", "slider's values"),  # off the grid: the slider cannot show it
+        ("lr", "1e-4", "slider's values"),  # the slider's label is 0.0001
+        ("steps", "15.5", "whole number"),
+        ("steps", "1" + "0" * 400, "outside"),
+        ("c", "1e308", "outside"),
+        ("x0", "٣", "not a number"),  # float() would read Arabic-Indic digits
+        ("c", "1_000", "not a number"),
+        ("a", " 2", "not a number"),
+        ("a", "-Infinity", "not finite"),
+        ("opt", "", None),
+        ("b2", "0.5", "not a setting of SGD"),  # another optimizer's hyper-parameter
+        ("T", "0.1", "not a setting of Linear regression"),  # no surrogate here
     ],
 )
 def test_bad_values_fall_back_with_a_message(key, value, fragment):
     s, notes = validate({key: value})
-    assert fragment in notes[key]
+    if fragment is None:  # empty means the default, silently
+        assert notes == {}
+    else:
+        assert fragment in notes[key]
     assert s == ExplorerSettings()
+
+
+def test_negative_zero_is_zero():
+    s, notes = validate({"c": "-0", "a": "-0.0"})
+    assert notes == {} and s.shift == 0.0 and math.copysign(1.0, s.shift) == 1.0
+    assert math.copysign(1.0, s.scale) == 1.0
 
 
 def test_problem_dependent_checks():
@@ -105,13 +126,20 @@ def test_unknown_keys_are_reported():
     assert set(settings.unknown_keys({"lr": "0.1", "evil": "1", "x" * 500: "2"})) == {"evil", "x" * 500}
 
 
-@given(st.floats(min_value=1e-4, max_value=10.0))
-def test_lr_snaps_to_the_log_grid(lr):
-    s, notes = validate({"lr": repr(lr)})
-    assert notes == {}
-    assert s.lr in settings.LR_CHOICES
-    # the nearest choice in log space: no other choice is closer.
-    assert all(abs(math.log(s.lr / lr)) <= abs(math.log(c / lr)) + 1e-12 for c in settings.LR_CHOICES)
+@given(st.sampled_from(settings.LR_CHOICES))
+def test_lr_takes_exactly_the_sliders_values(lr):
+    # what a link carries (the slider's label) and what the widget returns (the number)
+    for value in (settings.grid_label(lr), lr):
+        s, notes = validate({"lr": value})
+        assert notes == {} and s.lr == lr
+
+
+def test_a_problem_brings_its_own_learning_rate():
+    s, notes = validate({"problem": "Rosenbrock"})
+    assert notes == {} and s.lr == PROBLEMS["rosenbrock"].lr != settings.DEFAULT_LR_EXPLORER
+    s, _ = validate({"problem": "Rosenbrock", "lr": "0.05"})
+    assert s.lr == 0.05
+    assert settings.explorer_link(s) == {"problem": "Rosenbrock", "lr": "0.05"}
 
 
 @given(st.dictionaries(st.sampled_from(settings.KEYS + ("junk",)), st.text(max_size=30), max_size=8))
@@ -126,24 +154,38 @@ def test_any_text_gives_valid_settings(raw):
     assert all(math.isfinite(x) for x in (s.lr, s.scale, s.shift, *s.hyper, *s.start))
 
 
-def test_temperature_snaps_to_its_grid_and_rejects_garbage():
-    s, notes = validate({"T": "0.11"})
+def test_temperature_takes_its_grid_and_rejects_garbage():
+    surrogate = "0-1 error, sigmoid surrogate"
+    s, notes = validate({"problem": surrogate, "T": "0.1"})
     assert s.temperature == 0.1 and notes == {}
-    s, notes = validate({"T": "0"})
-    assert s.temperature == settings.DEFAULT_TEMPERATURE and "outside" in notes["T"]
+    for bad in ("0.11", "0", "abc"):
+        s, notes = validate({"problem": surrogate, "T": bad})
+        assert s.temperature == settings.DEFAULT_TEMPERATURE and "slider's values" in notes["T"]
 
 
 def test_nondiff_settings_read_a_link_and_reject_garbage():
     s, notes = settings.validate_nondiff(
-        {"T": "0.1", "z": "3, -1, 0", "lr": "1", "steps": "100", "x0": "1", "y0": "-2", "surrogate": "hinge"}
+        {
+            "temp": "0.1",
+            "z": "3, -1, 0",
+            "eta": "1",
+            "iters": "100",
+            "w1": "1",
+            "w2": "-2",
+            "surrogate": "hinge",
+        }
     )
     assert notes == {}
     assert s == settings.NondiffSettings(
         temperature=0.1, logits=(3.0, -1.0, 0.0), lr=1.0, steps=100, start=(1.0, -2.0), surrogate="hinge"
     )
-    s, notes = settings.validate_nondiff({"z": "__import__('os')", "surrogate": "step", "x0": "inf"})
+    s, notes = settings.validate_nondiff(
+        {"z": "__import__('os')", "surrogate": "step", "w1": "inf", "iters": "1e2x"}
+    )
     assert s == settings.NondiffSettings()
-    assert set(notes) == {"z", "surrogate", "x0"}
+    assert set(notes) == {"z", "surrogate", "w1", "iters"}
+    s, notes = settings.validate_nondiff({"z": "1, 2" + " " * 300})  # longer than the text box takes
+    assert s == settings.NondiffSettings() and "Longer than 200" in notes["z"]
 
 
 def test_long_values_are_not_quoted_in_full():

@@ -34,11 +34,11 @@ def test_a_link_is_read_by_labels():
         "data": "Spiral (3 classes)",
         "noise": "0.2",
         "width": "32",
-        "opt": "Adam",
-        "lr": "0.01",
+        "optimizer": "Adam",
+        "rate": "0.01",
         "epochs": "100",
         "batch": "full",
-        "c": "-100",
+        "shift": "-100",
         "seed": "7",
     }
     s, notes = validate_training(raw)
@@ -54,7 +54,7 @@ def test_every_data_set_by_title(title):
 
 @pytest.mark.parametrize("label", [p.label for p in OPTIMIZERS.values()])
 def test_every_optimizer_by_label(label):
-    s, notes = validate_training({"opt": label})
+    s, notes = validate_training({"optimizer": label})
     assert not notes and OPTIMIZERS[s.optimizer].label == label
 
 
@@ -67,15 +67,21 @@ def test_every_optimizer_by_label(label):
         ("noise", "-0.1", "noise", "outside"),
         ("width", "1", "width", "outside"),
         ("width", "abc", "width", "not a number"),
-        ("opt", "<script>", "optimizer", "is not one of"),
-        ("lr", "0", "lr", "outside"),
-        ("lr", "1e999", "lr", "not finite"),
+        ("optimizer", "<script>", "optimizer", "is not one of"),
+        ("rate", "0", "lr", "slider's values"),
+        ("rate", "1e999", "lr", "slider's values"),
         ("epochs", "100000", "epochs", "outside"),
         ("batch", "7", "batch_size", "is not one of"),
-        ("c", "inf", "shift", "not finite"),
-        ("c", "1e6", "shift", "outside"),
+        ("shift", "inf", "shift", "not finite"),
+        ("shift", "1e6", "shift", "outside"),
         ("seed", "-1", "seed", "outside"),
         ("seed", "x" * 5000, "seed", "not a number"),
+        ("seed", "inf", "seed", "not finite"),  # crashed Streamlit's integer input (issue 11)
+        ("seed", "1" + "0" * 400, "seed", "outside"),
+        ("seed", "1.5", "seed", "whole number"),
+        ("seed", "١٢", "seed", "not a number"),
+        ("noise", "1e308", "noise", "outside"),
+        ("width", "8.5", "width", "whole number"),
     ],
 )
 def test_bad_values_fall_back_with_a_note(key, value, field, message):
@@ -90,9 +96,17 @@ def test_repeated_parameters_take_the_first():
     assert (s.width, s.batch_size) == (8, 64) and not notes
 
 
-def test_learning_rate_snaps_to_the_grid():
-    s, _ = validate_training({"lr": "0.013"})
-    assert s.lr == 0.01
+def test_learning_rate_takes_only_the_grid():
+    s, notes = validate_training({"rate": "0.013"})
+    assert s.lr == settings.DEFAULT_LR_TRAINING and "slider's values" in notes["rate"]
+    s, notes = validate_training({"rate": "0.01"})
+    assert s.lr == 0.01 and not notes
+
+
+def test_negative_zero_noise_is_zero():
+    # numpy refuses a scale of -0.0: the page crashed on noise=-0 (issue 11)
+    s, notes = validate_training({"noise": "-0"})
+    assert not notes and s.noise == 0.0 and math.copysign(1.0, s.noise) == 1.0
 
 
 def test_unknown_keys_are_named():

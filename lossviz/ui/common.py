@@ -1,10 +1,13 @@
 """What every page does with its URL-bound widgets: check the link, reset bad values, say so.
 
-Streamlit seeds bound widgets from the URL and silently drops values it cannot
-parse. A page calls :func:`link_notices` on its first run to say what was
-dropped, and :func:`reset_invalid` when a value Streamlit accepted is still
-unusable (NaN, out of range): the widget is reset before the next run and the
-notice survives that rerun.
+Streamlit seeds bound widgets from the URL when a page opens (and on going back
+or forward in the browser's history), before lossviz sees the values; some
+values crash its parsers (``seed=inf``), others it keeps silently. So
+:func:`check_link` runs before any widget: it validates the link's values with
+the page's own validator and removes every bad or unknown one from the URL,
+with a notice, so widgets start from their defaults. :func:`reset_invalid`
+handles a value typed into a widget that is still unusable (out of range): the
+widget is reset before the next run and the notice survives that rerun.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lossviz.charts import landscape
 from lossviz.ui import player, settings
@@ -27,17 +31,82 @@ def restore_pending(page: str) -> dict[str, str]:
     return st.session_state.pop(f"_{page}_notices", {})
 
 
-def link_notices(
+_CURRENT_PAGE = "_lossviz_page"
+
+
+def check_link(
     page: str, validate: Callable[[Mapping[str, Any]], tuple[Any, dict[str, str]]], keys: tuple[str, ...]
 ) -> dict[str, str]:
-    """On a session's first run of ``page``, a message per bad or unknown query parameter."""
-    seen = f"_{page}_seen_url"
-    if st.session_state.get(seen):
-        return {}
-    st.session_state[seen] = True
+    """When the URL decides the widgets, a notice per bad, repeated or unknown query parameter.
+
+    The URL decides when a page opens (a link, a reload, a page change) and on
+    going back or forward in the browser's history. Every parameter named in a
+    notice is removed from the URL before any widget reads it: the widget
+    starts at its default and the address bar no longer holds the bad value.
+    Call it before the page's first widget.
+
+    Going back from another page first lands on an entry Streamlit pushed as it
+    left this page, holding none of this page's parameters (it drops the keys
+    bound to the old page's widgets, then pushes the new page), or another
+    page's. On that entry the page's last link is put back, so Back returns to
+    the view that was left, and other pages' keys are dropped without a notice.
+    """
+    ctx = get_script_run_ctx()
+    history = ctx is not None and ctx.is_history_navigation
+    arriving = st.session_state.get(_CURRENT_PAGE) != page
+    st.session_state[_CURRENT_PAGE] = page
+    last_link = f"_{page}_link"
     raw = {k: st.query_params.get_all(k) for k in st.query_params}
-    _, notes = validate(raw)
-    return {**settings.unknown_keys(raw, keys), **notes}
+    if history and arriving and not any(k in keys for k in raw) and st.session_state.get(last_link):
+        _put_in_url(st.session_state[last_link])
+        raw = {**raw, **st.session_state[last_link]}
+    notices: dict[str, str] = {}
+    if history:  # Streamlit's page-switch entries may carry another page's keys: not the visitor's doing
+        foreign = [k for k in raw if k not in keys and k in settings.ALL_KEYS]
+        _drop_from_url(foreign)
+        raw = {k: v for k, v in raw.items() if k not in foreign}
+    if arriving or history:
+        notices = settings.unknown_keys(raw, keys)
+        for key, values in raw.items():
+            if key in keys and len(values) > 1:
+                notices[key] = f"{key} is given {len(values)} times; using its default."
+        _, notes = validate({k: v for k, v in raw.items() if k not in notices})
+        notices.update(notes)
+        _drop_from_url(list(notices))
+    return notices
+
+
+def remember_link(page: str, keys: tuple[str, ...]) -> None:
+    """Keeps the page's link as its widgets left it (call after the last bound widget)."""
+    st.session_state[f"_{page}_link"] = {k: st.query_params.get_all(k) for k in st.query_params if k in keys}
+
+
+def _put_in_url(params: Mapping[str, list[str]]) -> None:
+    """Puts query parameters back into the URL and into the copy Streamlit seeds widgets from."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+    with ctx.session_state.query_params() as qp:
+        for key, values in params.items():
+            qp.set_corrected_value(key, values[0], "string_value")  # one value each (check_link)
+            qp._initial_query_params[key] = list(values)
+
+
+def _drop_from_url(keys: list[str]) -> None:
+    """Removes query parameters from the URL and from the copy Streamlit seeds widgets from.
+
+    ``st.query_params`` refuses to delete a key bound to a widget (it is bound
+    again on history navigation) and does not touch the seeding copy, so this
+    goes through the session's ``QueryParams`` (streamlit 1.67); tests/test_links.py
+    checks that a bad value leaves the URL and the widget at its default.
+    """
+    ctx = get_script_run_ctx()
+    if ctx is None or not keys:
+        return
+    with ctx.session_state.query_params() as qp:
+        for key in keys:
+            qp.remove_param(key)
+            qp._initial_query_params.pop(key, None)
 
 
 def reset_invalid(
@@ -63,9 +132,10 @@ def page_settings(
     reset to ``default_of(key, settings)`` before the next run, which happens at
     once, and the notice says why.
     """
-    notices = {**restore_pending(page), **link_notices(page, validate, keys)}
+    notices = {**restore_pending(page), **check_link(page, validate, keys)}
     raw = sidebar_ui()
     s, notes = validate(raw)
+    remember_link(page, keys)
     fresh = {k: v for k, v in notes.items() if k not in notices}
     if fresh:
         reset_invalid(page, fresh, {k: default_of(k, s) for k in fresh}, notices)
@@ -153,8 +223,14 @@ def clicked_point(chart_key: str) -> tuple[float, float] | None:
     return None
 
 
-def start_inputs(container: Any, names: tuple[str, str], default: tuple[float, float], help: str) -> tuple:
-    """Two number inputs for the start point, bound to ``x0``/``y0``; empty means ``default``."""
+def start_inputs(
+    container: Any,
+    names: tuple[str, str],
+    default: tuple[float, float],
+    help: str,
+    keys: tuple[str, str] = (settings.X0, settings.Y0),
+) -> tuple:
+    """Two number inputs for the start point, bound to ``keys``; empty means ``default``."""
     c1, c2 = container.columns(2)
     return tuple(
         column.number_input(
@@ -164,33 +240,39 @@ def start_inputs(container: Any, names: tuple[str, str], default: tuple[float, f
             format="%.3f",
             key=key,
             bind=BIND,
-            help=help if key == settings.X0 else None,
+            help=help if key == keys[0] else None,
         )
-        for column, name, value, key in zip((c1, c2), names, default, (settings.X0, settings.Y0), strict=True)
+        for column, name, value, key in zip((c1, c2), names, default, keys, strict=True)
     )
 
 
-def lr_slider(container: Any, label: str, default: float, help: str | None = None) -> float:
-    """The learning rate on its log grid, bound to ``lr``; a value set through session state wins."""
+def lr_slider(
+    container: Any, label: str, default: float, help: str | None = None, key: str = settings.LR
+) -> float:
+    """The learning rate on its log grid, bound to ``key``; a value set through session state wins.
+
+    Always given its default: once a value is set, a slider without one falls back to the
+    grid's first value, which a link without ``key`` (back in history) would then show.
+    """
     return container.select_slider(
         label,
         settings.LR_CHOICES,
         value=default,
-        format_func=lambda v: f"{v:g}",
-        key=settings.LR,
+        format_func=settings.grid_label,
+        key=key,
         bind=BIND,
         help=help,
     )
 
 
-def temperature_slider(container: Any, help: str) -> float:
-    """The surrogate temperature on its log grid, bound to ``T``."""
+def temperature_slider(container: Any, help: str, key: str = settings.TEMPERATURE) -> float:
+    """The surrogate temperature on its log grid, bound to ``key``."""
     return container.select_slider(
         "temperature T",
         settings.TEMPERATURE_CHOICES,
         value=settings.DEFAULT_TEMPERATURE,
-        format_func=lambda v: f"{v:g}",
-        key=settings.TEMPERATURE,
+        format_func=settings.grid_label,
+        key=key,
         bind=BIND,
         help=help,
     )

@@ -49,6 +49,16 @@ def _on_problem_change() -> None:
         st.session_state[settings.G] = IDENTITY
 
 
+def _on_optimizer_change() -> None:
+    # Each optimizer starts from its own hyper-parameter defaults: Lion's β₂ = 0.99 is not Adam's.
+    # Keys shared by presets (b1, b2, momentum) keep links short; the link names the optimizer.
+    label = st.session_state.get(settings.OPTIMIZER)
+    preset = OPTIMIZERS[settings.OPTIMIZER_LABELS.get(label, settings.DEFAULT_OPTIMIZER)]
+    for key in settings.HYPER_KEYS:
+        st.session_state.pop(key, None)
+    _set(**{h.name: h.default for h in preset.hyper})
+
+
 def _on_steps_change() -> None:
     st.session_state[settings.PLAYBACK_STEP] = _end_step()
 
@@ -158,14 +168,13 @@ def sidebar_ui() -> dict[str, Any]:
         list(settings.OPTIMIZER_LABELS),
         key=settings.OPTIMIZER,
         bind=BIND,
+        on_change=_on_optimizer_change,
     )
     preset = OPTIMIZERS[settings.OPTIMIZER_LABELS.get(raw[settings.OPTIMIZER], settings.DEFAULT_OPTIMIZER)]
     sb.caption(preset.note)
-    # The default only while the state is unset: a problem change sets the rate through session state.
-    # Always the page's default: a rate set through session state (a problem change) still wins,
-    # while a link without `lr` (back/forward, or coming from a page that shares the key) gets
-    # the default instead of the grid's first value.
-    raw[settings.LR] = common.lr_slider(sb, "learning rate (log scale)", settings.DEFAULT_LR_EXPLORER)
+    # The problem's own rate is the default: a link naming a problem and no `lr` gets it, as choosing
+    # the problem in the menu does (_on_problem_change), and a link keeps any other rate.
+    raw[settings.LR] = common.lr_slider(sb, "learning rate (log scale)", p.lr)
     for h in preset.hyper:
         decimals = max(0, -math.floor(math.log10(h.step)))
         raw[h.name] = sb.slider(
@@ -225,7 +234,7 @@ def _default_of(key: str, s: ExplorerSettings) -> Any:
     return {
         settings.PROBLEM: settings.label_of(settings.PROBLEM, defaults.problem),
         settings.OPTIMIZER: settings.label_of(settings.OPTIMIZER, defaults.optimizer),
-        settings.LR: defaults.lr,
+        settings.LR: PROBLEMS[s.problem].lr,
         settings.STEPS: defaults.steps,
         settings.SCALE: 1.0,
         settings.G: IDENTITY,

@@ -23,7 +23,7 @@ CHART_KEY = "nondiff_landscape"
 def _on_click() -> None:
     point = common.clicked_point(CHART_KEY)
     if point is not None:
-        st.session_state[settings.X0], st.session_state[settings.Y0] = point
+        st.session_state[settings.ND_X0], st.session_state[settings.ND_Y0] = point
 
 
 def sidebar_ui() -> dict[str, Any]:
@@ -31,13 +31,15 @@ def sidebar_ui() -> dict[str, Any]:
     sb = st.sidebar
     raw: dict[str, Any] = {}
     sb.header("Smoothness")
-    raw[settings.TEMPERATURE] = common.temperature_slider(
-        sb, "σ(x/T) and softmax(z/T): the smaller T, the closer to the hard step / argmax."
+    raw[settings.ND_TEMPERATURE] = common.temperature_slider(
+        sb,
+        "σ(x/T) and softmax(z/T): the smaller T, the closer to the hard step / argmax.",
+        key=settings.ND_TEMPERATURE,
     )
     raw[settings.LOGITS] = sb.text_input(
         "logits z (comma-separated)",
         value=settings.DEFAULT_LOGITS,
-        max_chars=200,
+        max_chars=settings.LOGITS_MAX_CHARS,
         key=settings.LOGITS,
         bind=BIND,
         help="2 to 8 numbers, e.g. 2, 1, 0.5",
@@ -47,24 +49,30 @@ def sidebar_ui() -> dict[str, Any]:
         "surrogate beside the 0-1 error", list(settings.SURROGATE_LABELS), key=settings.SURROGATE, bind=BIND
     )
     p = PROBLEMS["zero_one"]
-    raw[settings.X0], raw[settings.Y0] = common.start_inputs(
-        sb, p.param_names, p.start, "Empty = the default start. Or click a landscape."
+    raw[settings.ND_X0], raw[settings.ND_Y0] = common.start_inputs(
+        sb,
+        p.param_names,
+        p.start,
+        "Empty = the default start. Or click a landscape.",
+        keys=(settings.ND_X0, settings.ND_Y0),
     )
-    raw[settings.LR] = common.lr_slider(sb, "learning rate (SGD)", settings.DEFAULT_LR_NONDIFF)
-    raw[settings.STEPS] = sb.slider(
-        "steps", *settings.STEPS_RANGE, settings.DEFAULT_STEPS, 10, key=settings.STEPS, bind=BIND
+    raw[settings.ND_LR] = common.lr_slider(
+        sb, "learning rate (SGD)", settings.DEFAULT_LR_NONDIFF, key=settings.ND_LR
+    )
+    raw[settings.ND_STEPS] = sb.slider(
+        "steps", *settings.STEPS_RANGE, settings.DEFAULT_STEPS, 10, key=settings.ND_STEPS, bind=BIND
     )
     return raw
 
 
 # what an invalid widget value is reset to
 _DEFAULTS: dict[str, Any] = {
-    settings.TEMPERATURE: settings.DEFAULT_TEMPERATURE,
+    settings.ND_TEMPERATURE: settings.DEFAULT_TEMPERATURE,
     settings.LOGITS: settings.DEFAULT_LOGITS,
-    settings.LR: settings.DEFAULT_LR_NONDIFF,
-    settings.STEPS: settings.DEFAULT_STEPS,
-    settings.X0: None,
-    settings.Y0: None,
+    settings.ND_LR: settings.DEFAULT_LR_NONDIFF,
+    settings.ND_STEPS: settings.DEFAULT_STEPS,
+    settings.ND_X0: None,
+    settings.ND_Y0: None,
     settings.SURROGATE: "sigmoid surrogate",
 }
 

@@ -33,6 +33,8 @@ def sidebar_ui() -> dict[str, Any]:
     raw[settings.NOISE] = sb.number_input(
         "noise",
         value=None,
+        min_value=settings.NOISE_RANGE[0],
+        max_value=settings.NOISE_RANGE[1],
         placeholder=f"{spec.noise:g} (default)" if spec.synthetic else "— (real data)",
         step=0.05,
         format="%.2f",
@@ -49,18 +51,19 @@ def sidebar_ui() -> dict[str, Any]:
         bind=BIND,
     )
     sb.header("Training")
-    raw[settings.OPTIMIZER] = sb.selectbox(
+    raw[settings.TR_OPTIMIZER] = sb.selectbox(
         "optimizer",
         list(settings.OPTIMIZER_LABELS),
-        key=settings.OPTIMIZER,
+        key=settings.TR_OPTIMIZER,
         bind=BIND,
         help="Polyak, Line search and Loss × grad read the loss value: for them a shift can matter.",
     )
-    raw[settings.LR] = common.lr_slider(
+    raw[settings.TR_LR] = common.lr_slider(
         sb,
         "learning rate",
         settings.DEFAULT_LR_TRAINING,
         "0.1 suits SGD; Adam and RMSProp prefer about 0.01.",
+        key=settings.TR_LR,
     )
     raw[settings.EPOCHS] = sb.slider(
         "epochs", *settings.EPOCHS_RANGE, settings.DEFAULT_EPOCHS, 10, key=settings.EPOCHS, bind=BIND
@@ -73,18 +76,22 @@ def sidebar_ui() -> dict[str, Any]:
         bind=BIND,
         help="'full' = one step per epoch on the whole training set (plain gradient descent).",
     )
-    raw[settings.SHIFT] = sb.number_input(
+    raw[settings.TR_SHIFT] = sb.number_input(
         "shift c (the shifted run minimises L + c)",
         value=settings.TRAINING_DEFAULT_SHIFT,
+        min_value=settings.TRAINING_SHIFT_RANGE[0],
+        max_value=settings.TRAINING_SHIFT_RANGE[1],
         step=0.5,
         format="%.4f",
-        key=settings.SHIFT,
+        key=settings.TR_SHIFT,
         bind=BIND,
         help=f"Any constant in [{settings.SHIFT_RANGE[0]:g}, {settings.SHIFT_RANGE[1]:g}]; default −2π.",
     )
     raw[settings.SEED] = sb.number_input(
         "seed",
         value=0,
+        min_value=settings.SEED_RANGE[0],
+        max_value=settings.SEED_RANGE[1],
         step=1,
         key=settings.SEED,
         bind=BIND,
@@ -98,11 +105,11 @@ _DEFAULTS: dict[str, Any] = {
     settings.DATA: DATASETS["moons"].title,
     settings.NOISE: None,
     settings.WIDTH: settings.DEFAULT_WIDTH,
-    settings.OPTIMIZER: OPTIMIZERS["sgd"].label,
-    settings.LR: settings.DEFAULT_LR_TRAINING,
+    settings.TR_OPTIMIZER: OPTIMIZERS["sgd"].label,
+    settings.TR_LR: settings.DEFAULT_LR_TRAINING,
     settings.EPOCHS: settings.DEFAULT_EPOCHS,
     settings.BATCH: settings.DEFAULT_BATCH,
-    settings.SHIFT: settings.TRAINING_DEFAULT_SHIFT,
+    settings.TR_SHIFT: settings.TRAINING_DEFAULT_SHIFT,
     settings.SEED: 0,
 }
 
