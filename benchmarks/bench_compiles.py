@@ -61,9 +61,10 @@ _jax_events: dict[str, float] = {}
 _TIMED = (
     ("lossviz.ui.pages.explorer", "settings_ui"),
     ("lossviz.ui.pages.explorer", "render_verdict"),
-    ("lossviz.ui.pages.explorer", "playback_ui"),
+    ("lossviz.ui.cached", "families"),
+    ("lossviz.ui.pages.explorer", "step_state"),
     ("lossviz.ui.pages.explorer", "render_landscapes"),
-    ("lossviz.ui.cached", "landscape_views"),
+    ("lossviz.ui.cached", "landscape_and_hover"),
     ("lossviz.charts.landscape", "landscape_pair"),
     ("lossviz.ui.pages.explorer", "render_readout"),
     ("lossviz.ui.pages.explorer", "render_loss_chart"),

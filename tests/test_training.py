@@ -67,7 +67,7 @@ def test_epoch_batches():
 
 
 # 5 is computed zero-padded to 16 units, 20 to 64; 0 is the full batch, 128 a size with 2 steps per
-# epoch; every set but digits is padded to FRAMES[0] (rows, features and classes), iris most of all
+# epoch; every set is padded to FRAMES[0] (rows, features and classes)
 @pytest.mark.parametrize(
     ("data", "width", "batch"),
     [
@@ -253,16 +253,10 @@ def test_data_sets_of_one_frame_share_one_program():
         name: training.frame(d.x_train.shape[0], d.x_test.shape[0], d.x_train.shape[1], d.n_classes)
         for name, d in sizes.items()
     }
-    assert {name for name, f in frames.items() if f == training.FRAMES[0]} == {
-        "moons",
-        "circles",
-        "blobs",
-        "spiral",
-        "iris",
-    }
+    assert {name for name, f in frames.items() if f == training.FRAMES[0]} == set(datasets.DATASETS)
     train_variants("moons", epochs=2)
     live = training._train_chunk.live()
-    for name in ("circles", "blobs", "spiral", "iris"):
+    for name in ("circles", "blobs", "spiral", "iris", "digits"):
         runs = train_variants(name, epochs=2)
         assert runs["original"].params[-1][0].shape[-1] == sizes[name].n_classes  # unpadded again
     assert training._train_chunk.live() == live
