@@ -2,7 +2,8 @@
 
 On the first script run of a server process, :func:`warm` turns on JAX's
 persistent compilation cache (a restart then loads the programs instead of
-compiling them), compiles the landing page's programs (the engine's two), and
+compiling them), compiles the landing page's programs (the engine's lanes and surfaces, and
+the families of the live pair: learning rates and starts), and
 compiles the other pages' in a background thread (the non-differentiable
 page's, then the training page's default view, then every other training
 program: :func:`lossviz.training.warm_up`). Every visitor after that
@@ -78,6 +79,7 @@ class WarmUp:
         # compiles its programs on demand (one compile at a time, see lossviz.programs).
         time.sleep(REST_DELAY_S)
         start = time.perf_counter()
+        engine.warm_up(families=engine.FAMILY_SIZES[2:])  # the basin map's family
         nondifferentiable.warm_up()
         cached.training_view(TrainingSettings())  # the training page's default view
         # every other data set shape and width bucket (the optimizer and the batch size are data)
