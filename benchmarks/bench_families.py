@@ -77,24 +77,41 @@ def main() -> None:
         out = engine.family(name, "sgd", lr=p.lr * (1 + 0.01 * k), starts=starts, steps=STEPS, shift=-6.2832)
         return out.final
 
-    def generic_family(k):
-        return families.trajectories_from(p.loss, starts + 1e-3 * k, optax.sgd(p.lr), STEPS).params
+    tx = optax.sgd(p.lr)  # one optimizer object: a new one is a new static key (a new program)
 
-    tx = optax.sgd(p.lr)
+    def generic_family(k):
+        return families.trajectories_from(p.loss, starts + 1e-3 * k, tx, STEPS).params
 
     def python_loop(k):
         return [trajectory(p.loss, s + 1e-3 * k, tx, STEPS).params for s in starts]
 
+    def app_loop(k):  # what the app would do without families: its pair of lanes, once per start
+        lr = p.lr * (1 + 0.01 * k)
+        return [
+            engine.run_lanes(
+                [
+                    engine.Lane(name, "sgd", lr=lr, steps=STEPS, start=tuple(map(float, s))),
+                    engine.Lane(name, "sgd", lr=lr, steps=STEPS, start=tuple(map(float, s)), shift=-6.2832),
+                ]
+            )
+            for s in starts
+        ]
+
     t_app, c_app = timed(app_family, args.reps)
+    t_app_loop, c_app_loop = timed(app_loop, 3)
     t_gen, c_gen = timed(generic_family, args.reps)
     t_loop, c_loop = timed(python_loop, max(3, args.reps // 5))
     print(f"\n32 x 32 starts x {STEPS} steps, {p.title}, SGD at {p.lr}:")
     print(f"  engine.family (runs on L and L'):     {1e3 * t_app:8.1f} ms   compiles {c_app}")
     print(f"  trajectories_from (runs on L):        {1e3 * t_gen:8.1f} ms   compiles {c_gen}")
     print(f"  Python loop of trajectory() x 1024:   {1e3 * t_loop:8.1f} ms   compiles {c_loop}")
-    print(
-        f"  ratio loop / engine.family {t_loop / t_app:6.1f}x;  loop / trajectories_from {t_loop / t_gen:6.1f}x"
-    )
+    print(f"  Python loop of the app's lane pair x 1024:  {1e3 * t_app_loop:8.1f} ms   compiles {c_app_loop}")
+    ratios = {
+        "trajectories_from vs a loop of trajectory()": t_loop / t_gen,
+        "engine.family vs a loop of the app's lane pair": t_app_loop / t_app,
+    }
+    for label, ratio in ratios.items():
+        print(f"  {label}: {ratio:.1f}x")
 
     h = PROBLEMS["himmelblau"]
     b1, b2, grid = families.grid_starts(h.bounds, 64)
@@ -123,17 +140,14 @@ def main() -> None:
     print(f"one explorer view's families on a cache miss: ~{1e3 * (t_app + t_lr):.0f} ms")
 
     print()
-    print(
-        f"  {'PASS' if t_app <= FAMILY_BUDGET_S else 'FAIL'}  family 32x32x200 <= {1e3 * FAMILY_BUDGET_S:.0f} ms"
-    )
-    ratio = t_loop / t_app
-    print(
-        f"  {'PASS' if ratio >= RATIO_BUDGET else 'FAIL'}  >= {RATIO_BUDGET:.0f}x a Python loop ({ratio:.1f}x)"
-    )
+    for label, seconds in (("engine.family", t_app), ("trajectories_from", t_gen)):
+        print(f"  {'PASS' if seconds <= FAMILY_BUDGET_S else 'FAIL'}  {label} 32x32x200 <= 50 ms")
+    for label, ratio in ratios.items():
+        print(f"  {'PASS' if ratio >= RATIO_BUDGET else 'FAIL'}  >= {RATIO_BUDGET:.0f}x: {label}")
     print(
         f"  {'PASS' if t_basin <= BASIN_BUDGET_S else 'FAIL'}  basin map 64x64x200 <= {1e3 * BASIN_BUDGET_S:.0f} ms"
     )
-    compiles = c_app + c_gen + c_basin + c_lr
+    compiles = c_app + c_gen + c_basin + c_lr + c_loop + c_app_loop
     print(f"  {'PASS' if compiles == 0 else 'FAIL'}  no compile in the timed loops ({compiles})")
 
 

@@ -9,8 +9,8 @@ never ``playwright install``), 1500 x 1200, the explorer at
   ``MutationObserver`` on the chart), i.e. an upper bound of the redraw, with Playwright's
   own overhead included; median and p90, and the websocket messages sent while held;
 * **scrub**: the step input dragged with the button held: messages while held;
-* **playback**: Play for 3 s: frames per second = DOM mutation batches of the chart per
-  second (each a redraw at a new step) and step-input changes per second; messages
+* **playback**: Play for 3 s: frames per second = animation frames in which the chart
+  changed (each a redraw at a new step) and step-input changes per second; messages
   while playing; Pause: whether the step stays put.
 * **release**: one message (the commit) after each gesture.
 
@@ -41,9 +41,12 @@ FPS_BUDGET = 20.0
 
 OBSERVE = """() => {
   const chart = document.querySelector("CHART");
-  window.__mut = 0; window.__batches = 0;
-  const obs = new MutationObserver(() => { window.__mut = performance.now(); window.__batches += 1; });
+  window.__mut = 0; window.__batches = 0; let dirty = false;
+  const obs = new MutationObserver(() => { window.__mut = performance.now(); dirty = true; });
   obs.observe(chart, {subtree: true, childList: true, attributes: true, characterData: true});
+  // frames: animation frames in which the chart changed
+  const tick = () => { if (dirty) { window.__batches += 1; dirty = false; } requestAnimationFrame(tick); };
+  requestAnimationFrame(tick);
   window.__obs = obs;
 }""".replace("CHART", CHART)
 
@@ -68,25 +71,25 @@ def main() -> None:
             page.evaluate(OBSERVE)
 
             # --- drag -----------------------------------------------------------------------
-            x, y = box["x"] + box["width"] * 0.12, box["y"] + box["height"] * 0.2
+            x, y = box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.2  # in the left panel
             page.mouse.move(x, y)
             page.mouse.down()
             before = len(sent)
             redraws = []
             for k in range(30):
                 t0 = page.evaluate("performance.now()")
-                page.mouse.move(x + 9 * k, y + 6 * k)
+                page.mouse.move(x + 6 * k, y + 6 * k)
                 page.wait_for_function(f"window.__mut > {t0}", timeout=5000)
                 redraws.append(page.evaluate("window.__mut") - t0)
             drag_msgs = len(sent) - before
-            page.mouse.up()
-            time.sleep(0.2)
             t_commit = time.perf_counter()
-            _quiet(sent)
+            page.mouse.up()
+            page.wait_for_function("location.search.includes('x0=')", timeout=60_000)
+            _settled(page)
             release_msgs = len(sent) - before
             chart.scroll_into_view_if_needed()
             page.wait_for_selector("input[type=range][name=step]")
-            rerun_s = time.perf_counter() - t_commit
+            rerun_s = time.perf_counter() - t_commit - 1.5  # _settled waits 1.5 s
 
             # --- scrub ----------------------------------------------------------------------
             page.evaluate(OBSERVE)
@@ -102,6 +105,7 @@ def main() -> None:
             scrub_msgs = len(sent) - before
             page.mouse.up()
             _quiet(sent)
+            _settled(page)
 
             # --- playback -------------------------------------------------------------------
             page.wait_for_selector("input[type=range][name=step]")
@@ -132,6 +136,7 @@ def main() -> None:
         server.stop()
 
     med, p90 = statistics.median(redraws), sorted(redraws)[int(0.9 * len(redraws)) - 1]
+    # a frame of the playback is a step drawn: the player moves the step only once Vega has drawn the last
     fps, step_rate = batches / seconds, steps / seconds
     print(f"\ndrag: redraw after a pointer move: median {med:.1f} ms, p90 {p90:.1f} ms (30 moves)")
     print(f"      messages while held: {drag_msgs}; after release: {release_msgs} (the commit)")
@@ -140,7 +145,8 @@ def main() -> None:
     )
     print(f"scrub: messages while held: {scrub_msgs}")
     print(
-        f"playback: {fps:.1f} redraws/s, {step_rate:.1f} steps/s over {seconds:.1f} s; messages while playing:"
+        f"playback: {step_rate:.1f} steps drawn/s ({fps:.1f} animation frames/s changed the chart) over "
+        f"{seconds:.1f} s; messages while playing:"
     )
     print(
         f"      {play_msgs}; Pause holds the step: {stayed}; messages after Pause: {after_pause} (the commit)"
@@ -149,10 +155,17 @@ def main() -> None:
     print(
         f"  {'PASS' if med <= REDRAW_BUDGET_MS else 'FAIL'}  redraw per pointer move <= {REDRAW_BUDGET_MS:.0f} ms"
     )
-    print(f"  {'PASS' if fps >= FPS_BUDGET else 'FAIL'}  playback >= {FPS_BUDGET:.0f} frames/s")
+    print(f"  {'PASS' if step_rate >= FPS_BUDGET else 'FAIL'}  playback >= {FPS_BUDGET:.0f} frames/s")
     quiet = drag_msgs == scrub_msgs == play_msgs == 0
     print(f"  {'PASS' if quiet else 'FAIL'}  drag, scrub and playback send nothing before release")
     sys.stdout.flush()
+
+
+def _settled(page) -> None:
+    """Waits until the script run a commit started has finished (Streamlit's status widget is gone)."""
+    time.sleep(0.5)
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    time.sleep(1.0)
 
 
 def _quiet(sent: list[float], quiet: float = 1.5, timeout: float = 60.0) -> None:

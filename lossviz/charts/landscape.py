@@ -322,6 +322,10 @@ def _run_encodings(paths: Sequence[PathData], columns: int = 0) -> tuple[Spec, S
     )
 
 
+LIVE_VERTICES = 300
+"""The most vertices a live run is drawn with (see :func:`_path_layers`)."""
+
+
 def _path_layers(
     panel: Panel, runs: tuple[Spec, Spec], data: Datasets, live: Live | None = None
 ) -> list[Spec]:
@@ -330,18 +334,25 @@ def _path_layers(
     With ``live``, drawn up to the in-browser step (and hidden during a preview),
     with a marker at each head.
     """
-    records = [
-        {"name": p.name, **packed_xy(xy, panel.bounds)}
-        for p in panel.paths
-        if len(xy := finite_prefix(p.params))
-    ]
-    paths = {"data": data.add(records)}
-    transform = [*unpack(["w1", "w2"]), row_number("step", "name")]
-    if live is not None:
-        transform = [
-            *transform,
-            {"calculate": "datum.step - 1", "as": "step"},
+    if live is None:
+        records = [
+            {"name": p.name, **packed_xy(xy, panel.bounds)}
+            for p in panel.paths
+            if len(xy := finite_prefix(p.params))
         ]
+        transform = [*unpack(["w1", "w2"]), row_number("step", "name")]
+    else:
+        # at most LIVE_VERTICES vertices a run (every k-th step and the last finite one): the path is
+        # redrawn at every step of a playback, which moves by steps / 120 anyway
+        records = []
+        for p in panel.paths:
+            xy = finite_prefix(p.params)
+            if len(xy):
+                keep = np.unique(np.r_[np.arange(0, len(xy), -(-len(xy) // LIVE_VERTICES)), len(xy) - 1])
+                records.append({"name": p.name, **packed_xy(xy[keep], panel.bounds), "step": pack(keep, 0)})
+        transform = unpack(["w1", "w2", "step"])
+    paths = {"data": data.add(records)}
+    if live is not None:
         heads = live_layers.head_layer(paths["data"], transform, live)
         heads["encoding"]["color"] = {**runs[0], "legend": None}
         transform = [
@@ -365,7 +376,11 @@ def _path_layers(
         },
         {
             **paths,
-            "mark": {"type": "line", "clip": True, "point": {"filled": True, "opacity": 0.9, "size": 6}},
+            # with a dot per step where the path is static; a live path (redrawn at every step of a
+            # playback) is a line only: 1,000 dots per run to rebuild each frame halved the frame rate
+            "mark": {"type": "line", "clip": True}
+            if live is not None
+            else {"type": "line", "clip": True, "point": {"filled": True, "opacity": 0.9, "size": 6}},
             "encoding": {"color": runs[0], "order": order, "strokeDash": runs[1], "strokeWidth": width},
             "transform": transform,
         },

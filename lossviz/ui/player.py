@@ -5,7 +5,7 @@ to Vega parameters: ``step`` (the runs are drawn up to it) and ``lr_k`` (which
 learning rate of the precomputed family is drawn). Vega redraws as they move,
 with no server round trip. This component, mounted in the same keyed container
 as the chart, adds what Vega-Lite cannot do in a layered chart: a timer. Its
-Play button moves the ``step`` input at 25 frames per second, Pause stops at
+Play button moves the ``step`` input at 30 frames per second, Pause stops at
 once. It tells the server only when something is committed: the step when
 playback stops or the step input is released, the learning rate when its
 input is released (trigger values ``step`` and ``lr``; one rerun each). The
@@ -21,7 +21,7 @@ import streamlit as st
 
 CONTAINER = "lossviz-live"
 """The key of the container holding the chart and the player (class ``st-key-lossviz-live``)."""
-FPS = 25
+FPS = 30
 FRAMES = 120  # a whole playback takes about this many frames (~5 s)
 
 _PLAY = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M8 5v14l11-7z"/></svg>'
