@@ -126,7 +126,7 @@ def _wait_charts(page, timeout_ms: int = 120_000) -> None:
 # What the page shows, polled while it loads: (milestone, JavaScript condition).
 _MILESTONES = (
     ("sidebar shown (page modules imported)", "q(\"[data-testid='stSidebar']\").length > 0"),
-    ("verdict shown (first run computed)", "q(\"[data-testid='stAlert']\").length > 0"),
+    ("verdict shown (first run computed)", 'q(".st-key-verdict").length > 0'),
     ("first chart element", f'q("{CHART}").length > 0'),
     ("first chart drawn", f'q("{DRAWN}").length > 0'),
     (

@@ -85,3 +85,28 @@ def _count() -> Iterator[CompileCount]:
 def count_compiles():
     """``with count_compiles() as c: ...`` then ``c.n`` is the number of XLA compiles."""
     return _count
+
+
+# Files whose tests run the pages in this process (AppTest): the server's warm-up must be done before
+# them, as it is before a visitor arrives: the explorer draws a still landscape pair until the live
+# pair's family programs are compiled, and a compile counted by a test must not be the warm-up's.
+_PAGE_TESTS = {
+    "test_app.py",
+    "test_app_nondiff.py",
+    "test_app_training.py",
+    "test_cached.py",
+    "test_compile_budget.py",
+    "test_links.py",
+}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _server_warm_up(request):
+    if {os.path.basename(str(item.fspath)) for item in request.session.items} & _PAGE_TESTS:
+        from lossviz.ui import warmup
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # st.cache_resource outside a script run
+            state = warmup.warm()
+        state.thread.join(timeout=900)
+    yield

@@ -67,16 +67,21 @@ class WarmUp:
     def __init__(self) -> None:
         self.cache = use_persistent_cache()
         start = time.perf_counter()
-        engine.warm_up()
+        engine.warm_up(families=())
         self.landing_seconds = time.perf_counter() - start
         self.rest_seconds: float | None = None
+        self.families = threading.Event()
         self.thread = threading.Thread(target=self._rest, name="lossviz-warm-up", daemon=True)
         self.thread.start()
 
     def _rest(self) -> None:
-        # Let the first visitor's page draw first: tracing holds the GIL and compiling takes a
-        # core, which would slow that first page down. A visitor who opens another page sooner
-        # compiles its programs on demand (one compile at a time, see lossviz.programs).
+        # The live pair's families first (the landing page draws a still pair until they are
+        # ready, so that a cold server's first chart does not wait for them), then, once the first
+        # visitor's page has drawn (tracing holds the GIL and compiling takes a core), the rest. A
+        # visitor who opens another page sooner compiles its programs on demand (one compile at a
+        # time, see lossviz.programs).
+        engine.warm_up(families=engine.FAMILY_SIZES[:2])
+        self.families.set()
         time.sleep(REST_DELAY_S)
         start = time.perf_counter()
         engine.warm_up(families=engine.FAMILY_SIZES[2:])  # the basin map's family
@@ -91,3 +96,8 @@ class WarmUp:
 def warm() -> WarmUp:
     """The process's one warm-up (started by the first script run)."""
     return WarmUp()
+
+
+def families_ready() -> bool:
+    """Whether the live pair's family programs are compiled (always, after a server's first seconds)."""
+    return warm().families.is_set()

@@ -23,7 +23,7 @@ from lossviz.optimizers import OPTIMIZERS
 from lossviz.problems import PROBLEMS
 from lossviz.trajectories import Run
 from lossviz.transforms import MONOTONE_MAPS, maps_for
-from lossviz.ui import cached, common, player, settings
+from lossviz.ui import cached, common, player, settings, warmup
 from lossviz.ui.settings import ExplorerSettings
 
 BIND = common.BIND
@@ -296,11 +296,13 @@ def _panel(
     )
 
 
-def render_landscapes(s: ExplorerSettings, runs: tuple[Run, Run], step: int) -> cached.Families:
+def render_landscapes(
+    s: ExplorerSettings, runs: tuple[Run, Run], step: int, fams: cached.Families | None
+) -> None:
     """The landscape pair, live: drag, hover, scrub, play and the learning-rate preview run in the
-    browser on precomputed families; the server hears only what is released."""
+    browser on precomputed families; the server hears only what is released. Without ``fams``
+    (a cold server's first seconds) a still pair: click to move the start."""
     views, hover = cached.landscape_and_hover(s.problem, s.scale, s.g, s.shift, s.temperature)
-    fams = cached.families(s)
     show_basins = st.toggle(
         "basin map",
         key=settings.BASINS,
@@ -314,6 +316,12 @@ def render_landscapes(s: ExplorerSettings, runs: tuple[Run, Run], step: int) -> 
         left_basins, right_basins = (on_l, b1, b2), (on_lp, b1, b2)
     left = _panel("L (original loss)", views.original, views.original_field, runs, s, left_basins)
     right = _panel(_transform_label(s), views.transformed, views.transformed_field, runs, s, right_basins)
+    if fams is None:
+        common.landscape_pair(left, right, CHART_KEY, _on_click, player_key=PLAYER_KEY, hover=hover)
+        st.caption(
+            "The live preview (drag, play, learning rate) is being prepared: it appears on your next change."
+        )
+        return
     live = Live(
         step=step,
         steps=s.steps,
@@ -335,7 +343,6 @@ def render_landscapes(s: ExplorerSettings, runs: tuple[Run, Run], step: int) -> 
         "under the pointer (release to start there); **step** scrubs and ▶ plays the runs; dragging the "
         "**learning rate** under the chart previews the runs at each rate (release to keep it)."
     )
-    return fams
 
 
 def _number(x: float) -> str:
@@ -559,10 +566,11 @@ def main() -> None:
     common.show_notices(notices)
     runs_and_along = cached.run_pair(s)
     runs, along = runs_and_along[:2], runs_and_along[2]
-    fams = cached.families(s)
+    # a cold server's first seconds: the pair is still until the family programs are compiled
+    fams = cached.families(s) if warmup.families_ready() else None
     render_verdict(s, runs, fams)
     step = step_state(s)
-    render_landscapes(s, runs, step)
+    render_landscapes(s, runs, step, fams)
     render_readout(s, runs, along, step)
     render_loss_chart(runs, along, step)
     st.subheader("All optimizers: who keeps the path?")
