@@ -272,7 +272,7 @@ def _contrast(a: str, b: str) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
-@pytest.mark.parametrize("path", ["/?problem=Rosenbrock&lr=0.005", "/nondifferentiable"])
+@pytest.mark.parametrize("path", ["/?problem=Rosenbrock&lr=0.005", "/nondifferentiable", "/training"])
 def test_the_dark_theme_is_followed_and_chart_text_reads_on_it(server, browser, path):
     ctx, page = _open(browser, server, path, 3, viewport={"width": 1500, "height": 1100}, color_scheme="dark")
     try:
@@ -283,7 +283,7 @@ def test_the_dark_theme_is_followed_and_chart_text_reads_on_it(server, browser, 
                 .filter(t => t.textContent.trim())
                 .map(t => [t.textContent, getComputedStyle(t).fill])"""
         )
-        _shot(page, "dark_" + ("explorer" if path.startswith("/?") else "nondifferentiable"))
+        _shot(page, "dark_" + ("explorer" if path.startswith("/?") else path.strip("/")))
         assert len(texts) > 20
         # axis labels, legends and the bars' own labels (once black on black)
         unreadable = [(text, fill) for text, fill in texts if _contrast(fill, background) < 3]
