@@ -307,7 +307,15 @@ def checks(view: View, shown: Shown) -> list[tuple[str, str, str | None]]:
     if view.page == EXPLORER:
         out.append(("problem", str(s("problem")), shown.widgets.get("problem")))
         prefix = f"{OPTIMIZERS[str(s('opt'))]}, {_transform(float(s('a')), str(s('g')), float(s('c')))}: "
-        box = next((body for kind, body in shown.texts if kind == "alert" and "L′ = " in body), None)
+        # the verdict: a markdown paragraph in the verdict box, starting with the optimizer's title
+        box = next(
+            (
+                body
+                for kind, body in shown.texts
+                if kind in ("alert", "markdown") and body.startswith(prefix[:12])
+            ),
+            None,
+        )
         out.append(("verdict", prefix, None if box is None else box[: len(prefix)]))
         caption = shown.find(
             r"Every optimizer at learning rate (\S+) with its default hyper-parameters, (\d+) steps"
