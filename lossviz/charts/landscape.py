@@ -21,7 +21,7 @@ import numpy as np
 from lossviz.charts import live as live_layers
 from lossviz.charts.live import Live
 from lossviz.charts.packed import Bounds, Datasets, Spec, decimals, field, pack, packed_xy, row_number, unpack
-from lossviz.charts.raster import colour_positions, png_data_url
+from lossviz.charts.raster import colour_positions, grid_image, png_data_url
 from lossviz.charts.style import STYLE_COLOURS, STYLE_DASHES, format_value, tick_labels
 from lossviz.lru import LRU
 
@@ -235,15 +235,7 @@ def _surface(panel: Panel, size: tuple[float, float]) -> _Surface:
 
     def compute() -> _Surface:
         t = colour_positions(values)
-        half1 = (w1[-1] - w1[0]) / max(len(w1) - 1, 1) / 2
-        half2 = (w2[-1] - w2[0]) / max(len(w2) - 1, 1) / 2
-        image = {
-            "w1": float(w1[0] - half1),
-            "w1_end": float(w1[-1] + half1),
-            "w2": float(w2[-1] + half2),
-            "w2_end": float(w2[0] - half2),
-            "url": png_data_url(t[::-1]),
-        }
+        image = grid_image(w1, w2, png_data_url(t[::-1]))
         lines = contour_lines(w1, w2, t, panel.bounds, size)
         contours = tuple({"line": k, **packed_xy(xy, panel.bounds)} for k, xy in enumerate(lines))
         return _Surface(image, contours, tick_labels(COLOURBAR_TICKS, colour_bar_labels(values)))
@@ -251,10 +243,11 @@ def _surface(panel: Panel, size: tuple[float, float]) -> _Surface:
     return MEMO.get(_digest("surface", values, w1, w2, *_window(panel, size)), compute)
 
 
-def _image_layer(surface: _Surface, data: Datasets) -> Spec:
-    """The heat map: one PNG stretched over the grid cells (pixel centres on the grid points)."""
+def _image_layer(image: dict[str, Any], data: Datasets) -> Spec:
+    """A PNG stretched over grid cells (pixel centres on the grid points, see
+    :func:`~lossviz.charts.raster.grid_image`): the heat map, or the basin map."""
     return {
-        "data": data.add([dict(surface.image)]),
+        "data": data.add([dict(image)]),
         "mark": {"type": "image", "aspect": False, "clip": True},
         "encoding": {"url": field("url", "nominal"), "x2": {"field": "w1_end"}, "y2": {"field": "w2_end"}},
     }
@@ -484,9 +477,9 @@ def _panel(
     if panel.basins is not None:
         labels, b1, b2 = panel.basins
         url = live_layers.basin_image(labels, len(panel.minima))
-        basins = [live_layers.basin_layer(url, b1, b2, data)]
+        basins = [_image_layer(grid_image(b1, b2, url), data)]
     layers = [
-        _image_layer(surface, data),
+        _image_layer(surface.image, data),
         *basins,
         _contour_layer(surface, data),
         _arrow_layer(panel, size, data),

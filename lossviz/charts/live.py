@@ -14,7 +14,7 @@ and parameters let Vega draw the one under the pointer:
 - ``lr_k`` (:data:`LR`): a range input over the family's learning rates; while
   it is dragged, the runs at that rate are drawn instead.
 - the hover readout: the click grid's tooltip gives ``L`` and ``L'`` there.
-- the basin map: an image layer colouring each start by the minimum its run reaches.
+- the basin map: a PNG (:func:`basin_image`) colouring each start by the minimum its run reaches.
 
 Coordinates of the families travel as two base-36 digits each (1,296 levels
 over three times the window: under a pixel), decoded by Vega expressions.
@@ -233,24 +233,6 @@ def basin_image(labels: np.ndarray, n_minima: int) -> str:
     for label, colour in colours.items():
         rgba[labels == label] = [int(colour[i : i + 2], 16) for i in (1, 3, 5)] + [150]
     return data_url(Image.fromarray(np.ascontiguousarray(rgba[::-1]), "RGBA"))
-
-
-def basin_layer(url: str, w1: np.ndarray, w2: np.ndarray, data: Datasets) -> Spec:
-    """The basin map over the panel (pixel centres on the family's starts)."""
-    half1 = (w1[-1] - w1[0]) / max(len(w1) - 1, 1) / 2
-    half2 = (w2[-1] - w2[0]) / max(len(w2) - 1, 1) / 2
-    record = {
-        "w1": float(w1[0] - half1),
-        "w1_end": float(w1[-1] + half1),
-        "w2": float(w2[-1] + half2),
-        "w2_end": float(w2[0] - half2),
-        "url": url,
-    }
-    return {
-        "data": data.add([record]),
-        "mark": {"type": "image", "aspect": False, "clip": True},
-        "encoding": {"url": field("url", "nominal"), "x2": {"field": "w1_end"}, "y2": {"field": "w2_end"}},
-    }
 
 
 def format_hover(values: np.ndarray) -> str:

@@ -78,3 +78,17 @@ def png_data_url(t: np.ndarray) -> str:
 def rgb_data_url(rgb: np.ndarray) -> str:
     """An RGB PNG of pixels ``(H, W, 3)`` uint8 as a ``data:`` URL."""
     return data_url(Image.fromarray(np.ascontiguousarray(rgb), "RGB"))
+
+
+def grid_image(w1, w2, url: str) -> dict[str, float | str]:
+    """The record of an image whose pixel centres lie on the grid ``w1 x w2`` (row 0 of the image
+    at the highest ``w2``): its corners, half a cell beyond the outer grid points, and ``url``."""
+    half1 = (w1[-1] - w1[0]) / max(len(w1) - 1, 1) / 2
+    half2 = (w2[-1] - w2[0]) / max(len(w2) - 1, 1) / 2
+    return {
+        "w1": float(w1[0] - half1),
+        "w1_end": float(w1[-1] + half1),
+        "w2": float(w2[-1] + half2),
+        "w2_end": float(w2[0] - half2),
+        "url": url,
+    }
