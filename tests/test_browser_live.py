@@ -29,8 +29,10 @@ def page(browser):  # noqa: F811
 def _open(page, url: str) -> None:
     page.goto(url)
     page.wait_for_selector(f"{LANDSCAPE} svg, {LANDSCAPE} canvas", timeout=120_000)
-    page.wait_for_selector("input[type=range][name=step]", timeout=60_000)
+    # on a cold server the pair is still until its families are compiled, then the page reruns itself
+    page.wait_for_selector("input[type=range][name=step]", timeout=180_000)
     page.get_by_text("All optimizers").first.wait_for(timeout=60_000)
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
     _settle(page)
 
 

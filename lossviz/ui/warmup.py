@@ -98,6 +98,7 @@ def warm() -> WarmUp:
     return WarmUp()
 
 
-def families_ready() -> bool:
-    """Whether the live pair's family programs are compiled (always, after a server's first seconds)."""
-    return warm().families.is_set()
+def families_ready(wait: float = 0.0) -> bool:
+    """Whether the live pair's family programs are compiled (always, after a server's first seconds),
+    waiting up to ``wait`` seconds for them."""
+    return warm().families.wait(wait) if wait > 0 else warm().families.is_set()

@@ -319,7 +319,7 @@ def render_landscapes(
     if fams is None:
         common.landscape_pair(left, right, CHART_KEY, _on_click, player_key=PLAYER_KEY, hover=hover)
         st.caption(
-            "The live preview (drag, play, learning rate) is being prepared: it appears on your next change."
+            "The live preview (drag, play, learning rate) is being prepared: it appears in a few seconds."
         )
         return
     live = Live(
@@ -577,3 +577,5 @@ def main() -> None:
     render_all_optimizers(s)
     render_download(s, runs, along)
     render_explanation()
+    if fams is None and warmup.families_ready(wait=120.0):
+        st.rerun()  # the still pair drawn, the page turns live as soon as its families are compiled
