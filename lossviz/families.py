@@ -58,8 +58,15 @@ def first_nonfinite_rows(params: np.ndarray, *values: np.ndarray) -> np.ndarray:
     return np.where(bad.any(axis=1), bad.argmax(axis=1), -1).astype(np.int32)
 
 
+UNROLL = 4
+"""Steps per iteration of a family's compiled loop: measured 11 ms instead of 16 ms for 32 x 32 starts
+x 200 steps of linear regression (the loop's per-iteration cost is paid a quarter as often)."""
+
+
 def _family_program(starts, *, loss: Loss, optimizer: optax.GradientTransformation, steps: int):
-    return jax.vmap(lambda start: scan_updates(loss, optimizer, start, steps))(starts)
+    return jax.vmap(lambda start: scan_updates(loss, optimizer, start, steps, min(UNROLL, max(steps, 1))))(
+        starts
+    )
 
 
 # keyed on the loss and optimizer objects (like lossviz.trajectories._SCANS) and the number of starts

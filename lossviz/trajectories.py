@@ -70,8 +70,13 @@ def first_nonfinite(params: np.ndarray, *values: np.ndarray) -> int | None:
     return int(bad[0]) if bad.size else None
 
 
-def scan_updates(loss: Loss, optimizer: optax.GradientTransformation, start: jax.Array, steps: int):
-    """``steps`` updates of ``optimizer`` on ``loss``; returns params (T+1, 2), values (T+1,)."""
+def scan_updates(
+    loss: Loss, optimizer: optax.GradientTransformation, start: jax.Array, steps: int, unroll: int = 1
+):
+    """``steps`` updates of ``optimizer`` on ``loss``; returns params (T+1, 2), values (T+1,).
+
+    ``unroll``: steps per iteration of the compiled loop (a vmapped family runs faster with a few).
+    """
     optimizer = optax.with_extra_args_support(optimizer)
     params0 = jnp.asarray(start, dtype=jnp.float32)
     value_and_grad = jax.value_and_grad(loss)
@@ -82,7 +87,9 @@ def scan_updates(loss: Loss, optimizer: optax.GradientTransformation, start: jax
         updates, state = optimizer.update(grad, state, params, value=value, grad=grad, value_fn=loss)
         return (optax.apply_updates(params, updates), state), (params, value)
 
-    (final, _), (params, values) = jax.lax.scan(step, (params0, optimizer.init(params0)), length=steps)
+    (final, _), (params, values) = jax.lax.scan(
+        step, (params0, optimizer.init(params0)), length=steps, unroll=unroll
+    )
     params = jnp.concatenate([params, final[None]], axis=0)
     values = jnp.concatenate([values, loss(final)[None]], axis=0)
     return params, values
