@@ -5,6 +5,7 @@ import json
 import pytest
 from page_runs import assert_survives_hostile_link, run_page
 from streamlit.testing.v1 import AppTest
+from test_charts import walk
 
 
 def _run(**query) -> AppTest:
@@ -100,17 +101,7 @@ def test_the_straight_through_path_is_drawn_on_top_and_the_text_says_it_coincide
     landscape = json.loads(at.get("vega_lite_chart")[3].proto.spec)
     colour = next(
         n
-        for n in _walk(landscape)
+        for n in walk(landscape)
         if isinstance(n.get("scale"), dict) and "straight-through" in n["scale"].get("domain", [])
     )
     assert colour["scale"]["domain"][-1] == "straight-through"  # drawn last, on top
-
-
-def _walk(node):
-    if isinstance(node, dict):
-        yield node
-        for v in node.values():
-            yield from _walk(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _walk(v)

@@ -60,3 +60,15 @@ def test_the_all_optimizers_table_is_one_call_of_twenty_lanes(monkeypatch):
     row = table[table["optimizer"] == "Loss × grad"].iloc[0]
     assert row["kind"] == "identical" and row["first difference at step"] == "—"
     assert all(isinstance(v, str) for v in table["first difference at step"])
+
+
+def test_a_playback_step_reuses_the_families_and_the_basin_map(monkeypatch):
+    st.cache_data.clear()
+    calls = []
+    real = engine.family
+    monkeypatch.setattr(engine, "family", lambda *a, **k: calls.append(1) or real(*a, **k))
+    s = ExplorerSettings(problem="himmelblau", steps=30, step=5)
+    cached.families(s), cached.basin_maps(s)
+    computed = len(calls)  # the starts, the learning rates, the basin map
+    cached.families(dataclasses.replace(s, step=20)), cached.basin_maps(dataclasses.replace(s, step=20))
+    assert computed == 3 and len(calls) == computed

@@ -5,6 +5,7 @@ import re
 
 import numpy as np
 import pytest
+from test_charts import walk
 
 from lossviz.charts import nondifferentiable as nc
 from lossviz.charts import style
@@ -33,16 +34,6 @@ def _spec(chart) -> dict:
     return d
 
 
-def _walk(node):
-    if isinstance(node, dict):
-        yield node
-        for v in node.values():
-            yield from _walk(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _walk(v)
-
-
 def _all_charts():
     return [
         *nc.step_charts(CURVES, 0.5),
@@ -67,7 +58,7 @@ def test_no_text_or_line_is_fixed_black_or_near_white():
         assert not re.search(r'"(black|#000|#000000|#111111|#222222|white|#fff|#ffffff|#d9d9d9)"', text), (
             text[:200]
         )
-    labels = [n for n in _walk(_spec(_all_charts()[2])) if n.get("type") == "text"]
+    labels = [n for n in walk(_spec(_all_charts()[2])) if n.get("type") == "text"]
     assert labels and all(n["color"] == style.NEUTRAL for n in labels)
 
 

@@ -346,8 +346,7 @@ def _path_layers(
         transform = unpack(["w1", "w2", "step"])
     paths = {"data": data.add(records)}
     if live is not None:
-        heads = live_layers.head_layer(paths["data"], transform, live)
-        heads["encoding"]["color"] = {**runs[0], "legend": None}
+        heads = live_layers.head_layer(paths["data"], transform, live, runs[0])
         transform = [
             *transform,
             {"filter": f"({live_layers.exact_filter(live)}) && datum.step <= {live_layers.STEP}"},

@@ -203,8 +203,9 @@ def preview_layers(live: Live, bounds: Bounds, encodings: tuple[Spec, Spec], dat
     ]
 
 
-def head_layer(paths_data: Spec, transform: list[Spec], live: Live) -> Spec:
-    """A marker at each exact run's head: its last finite row at or before the step."""
+def head_layer(paths_data: Spec, transform: list[Spec], live: Live, colour: Spec) -> Spec:
+    """A marker at each exact run's head (its last finite row at or before the step), coloured by
+    the runs' ``colour`` encoding (its legend is the lines')."""
     return {
         "data": paths_data,
         "transform": [
@@ -221,7 +222,7 @@ def head_layer(paths_data: Spec, transform: list[Spec], live: Live) -> Spec:
             "strokeWidth": 1.5,
             "opacity": 1,
         },
-        "encoding": {"color": {"field": "name", "type": "nominal", "legend": None}},
+        "encoding": {"color": {**colour, "legend": None}},
     }
 
 

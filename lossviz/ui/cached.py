@@ -99,12 +99,17 @@ def _families(s: ExplorerSettings) -> Families:
     )
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
 def basin_maps(s: ExplorerSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Basin labels of the runs on L and on L' from a 64 x 64 grid of starts, and its axes."""
+    """Basin labels of the runs on L and on L' from a 64 x 64 grid of starts, and its axes
+    (cached without the playback step)."""
+    return _basin_maps(computed(s))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _basin_maps(s: ExplorerSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     p = PROBLEMS[s.problem]
     w1, w2, starts = grid_starts(p.bounds, BASIN_GRID)
-    fam = engine.family(s.problem, s.optimizer, lr=s.lr, starts=starts, **_family_kwargs(computed(s)))
+    fam = engine.family(s.problem, s.optimizer, lr=s.lr, starts=starts, **_family_kwargs(s))
     (lo1, hi1), (lo2, hi2) = p.bounds
     tol = 0.02 * float(np.hypot(hi1 - lo1, hi2 - lo2))
     shape = (BASIN_GRID, BASIN_GRID)

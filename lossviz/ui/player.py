@@ -190,20 +190,21 @@ def player(
     )
 
 
-def measured_width(key: str) -> float | None:
-    """The width of the chart's container as the browser last reported it, if it did."""
-    state = st.session_state.get(key)
-    try:
-        width = state.get("width") if state is not None else None
-    except AttributeError:
-        return None
-    return float(width) if isinstance(width, (int, float)) and 100 <= width <= 10_000 else None
-
-
-def committed(key: str, name: str) -> Any:
-    """The value the browser committed (``"step"`` or ``"lr"``), inside its callback; else ``None``."""
+def _state(key: str, name: str) -> Any:
+    """The component's value ``name`` (a state or, inside its callback, a trigger), if any."""
     state = st.session_state.get(key)
     try:
         return state.get(name) if state is not None else None
     except AttributeError:
         return None
+
+
+def measured_width(key: str) -> float | None:
+    """The width of the chart's container as the browser last reported it, if it did."""
+    width = _state(key, "width")
+    return float(width) if isinstance(width, (int, float)) and 100 <= width <= 10_000 else None
+
+
+def committed(key: str, name: str) -> Any:
+    """The value the browser committed (``"step"`` or ``"lr"``), inside its callback; else ``None``."""
+    return _state(key, name)
