@@ -2,8 +2,8 @@
 
 Four synthetic 2-D sets drawn with NumPy (two moons, circles, blobs, a spiral),
 each with ``n`` points and a ``noise`` control, and two real, well-known sets
-that ship inside scikit-learn (handwritten ``digits`` and ``iris``), read from
-the installed package, never downloaded. :func:`load` splits a set into train
+(handwritten ``digits`` and ``iris``, the copies scikit-learn ships), read from
+small files inside this package (``lossviz/data``), never downloaded. :func:`load` splits a set into train
 and test parts per class (so both keep the class balance) and standardises the
 features with the training part's mean and standard deviation.
 
@@ -15,6 +15,7 @@ features with the training part's mean and standard deviation.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -114,16 +115,23 @@ def _spiral(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray,
     return x + rng.normal(0.0, noise, size=x.shape), y
 
 
-# --- real sets shipped inside scikit-learn -------------------------------------
+# --- real sets shipped inside this package ---------------------------------------
+
+DATA = Path(__file__).parent / "data"
+"""The real sets, as compressed NumPy files: ``x`` (uint8) and ``y`` (class index).
+
+Copies of scikit-learn's ``load_digits()`` and ``load_iris()`` (UCI data), so that
+the app needs neither scikit-learn nor SciPy (importing them costs a server ~140 MB
+of memory). ``tests/test_datasets.py`` checks them against scikit-learn.
+"""
 
 
-def _sklearn(loader_name: str) -> Generator:
+def _shipped(name: str, divisor: float) -> Generator:
     def generate(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         del n, noise, rng
-        from sklearn import datasets  # lazy: only these two sets need scikit-learn
-
-        bunch = getattr(datasets, loader_name)()
-        return np.asarray(bunch.data, np.float64), np.asarray(bunch.target)
+        with np.load(DATA / f"{name}.npz") as data:
+            # digits are grey levels 0..16; iris was measured to a tenth of a centimetre
+            return data["x"].astype(np.float64) / divisor, data["y"].astype(np.int64)
 
     return generate
 
@@ -136,16 +144,16 @@ _SPECS = (
     DatasetSpec(
         "digits",
         "Handwritten digits (8×8, 10 classes)",
-        _sklearn("load_digits"),
+        _shipped("digits", 1.0),
         synthetic=False,
-        description="1797 scanned digits 0-9 as 64 grey levels (UCI, shipped with scikit-learn).",
+        description="1797 scanned digits 0-9 as 64 grey levels (UCI, the copy scikit-learn ships).",
     ),
     DatasetSpec(
         "iris",
         "Iris flowers (4 features, 3 classes)",
-        _sklearn("load_iris"),
+        _shipped("iris", 10.0),
         synthetic=False,
-        description="Fisher's 150 iris flowers, 4 measurements each (shipped with scikit-learn).",
+        description="Fisher's 150 iris flowers, 4 measurements each (the copy scikit-learn ships).",
     ),
 )
 

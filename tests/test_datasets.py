@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -134,3 +137,26 @@ def test_bad_arguments_raise(kwargs):
 def test_unknown_name_raises():
     with pytest.raises(KeyError):
         load("mnist")
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_shipped_real_sets_equal_scikit_learns(name):
+    # the oracle: the package's copies are exactly what scikit-learn's loaders return
+    from sklearn import datasets as sklearn_datasets  # a test tool (requirements-dev.txt)
+
+    bunch = {"digits": sklearn_datasets.load_digits, "iris": sklearn_datasets.load_iris}[name]()
+    x, y = DATASETS[name].generate(0, 0.0, np.random.default_rng(0))
+    np.testing.assert_array_equal(x, bunch.data)
+    np.testing.assert_array_equal(y, bunch.target)
+
+
+def test_the_app_does_not_import_scikit_learn_or_scipy():
+    # they cost a server ~140 MB; a fresh interpreter shows what loading every set imports
+    code = (
+        "import sys; from lossviz import datasets\n"
+        "[datasets.load(n) for n in datasets.DATASETS]\n"
+        "print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))"
+    )
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    assert out.stdout.strip() == "[]"
