@@ -67,19 +67,33 @@ class Live:
     names: tuple[str, str] = ("original run", "transformed run")
 
 
+DIGITS = np.frombuffer(b"0123456789abcdefghijklmnopqrstuvwxyz", np.uint8)
+
+
+def encode_paths(paths: np.ndarray, bounds: Bounds) -> list[str]:
+    """Each path of ``paths (m, n, 2)`` as :func:`encode_path` encodes it, all at once."""
+    xy = np.asarray(paths, dtype=np.float64).reshape(len(paths), -1, 2)
+    (lo1, hi1), (lo2, hi2) = bounds
+    span = np.array([hi1 - lo1, hi2 - lo2])
+    lo = np.array([lo1, lo2]) - MARGIN * span
+    with np.errstate(invalid="ignore"):
+        q = np.rint((xy - lo) / ((1 + 2 * MARGIN) * span) * LEVELS)
+    ok = np.isfinite(q).all(axis=2) & (q >= 0).all(axis=2) & (q <= LEVELS).all(axis=2)
+    # a path ends before its first bad row (a non-finite one, or one far outside the window)
+    length = np.where(ok.all(axis=1), ok.shape[1], np.argmin(ok, axis=1))
+    v = np.clip(np.where(np.isfinite(q), q, 0), 0, LEVELS).astype(np.int64)  # past a bad row: unused
+    text = np.stack([DIGITS[v // 36], DIGITS[v % 36]], axis=-1).reshape(len(xy), -1)
+    return [row[: 4 * n].tobytes().decode("ascii") for row, n in zip(text, length.tolist(), strict=True)]
+
+
 def encode_path(xy: np.ndarray, bounds: Bounds) -> str:
     """Rows of ``xy (n, 2)`` up to the first non-finite one or one far outside the window,
-    each as four base-36 digits (two per coordinate)."""
-    xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
-    lo = np.array([b[0] for b in bounds]) - MARGIN * np.array([b[1] - b[0] for b in bounds])
-    span = (1 + 2 * MARGIN) * np.array([b[1] - b[0] for b in bounds])
-    with np.errstate(invalid="ignore"):
-        q = np.rint((xy - lo) / span * LEVELS)
-    ok = np.isfinite(q).all(axis=1) & (q >= 0).all(axis=1) & (q <= LEVELS).all(axis=1)
-    n = int(np.argmin(ok)) if not ok.all() else len(ok)
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    q = q[:n].astype(np.int64).ravel()
-    return "".join(digits[v // 36] + digits[v % 36] for v in q.tolist())
+    each as four base-36 digits (two per coordinate).
+
+    >>> encode_path(np.array([[0.0, 1.0], [np.nan, 0.0]]), ((0.0, 1.0), (0.0, 1.0)))
+    'c0nz'
+    """
+    return encode_paths(np.asarray(xy)[None], bounds)[0]
 
 
 def decode(name: str, bounds: Bounds) -> list[Spec]:
@@ -153,14 +167,14 @@ def sid_of_click(grid: int, n: int) -> str:
 def preview_layers(live: Live, bounds: Bounds, encodings: tuple[Spec, Spec], data: Datasets) -> list[Spec]:
     """The family runs from the start under the pointer, and those at the previewed learning rate."""
     starts = [
-        {"sid": i, "name": live.names[v], "p": encode_path(live.preview[v, i], bounds)}
+        {"sid": i, "name": live.names[v], "p": p}
         for v in range(2)
-        for i in range(live.preview.shape[1])
+        for i, p in enumerate(encode_paths(live.preview[v], bounds))
     ]
     rates = [
-        {"kr": k, "name": live.names[v], "p": encode_path(live.lr_paths[v, k], bounds)}
+        {"kr": k, "name": live.names[v], "p": p}
         for v in range(2)
-        for k in range(live.lr_paths.shape[1])
+        for k, p in enumerate(encode_paths(live.lr_paths[v], bounds))
         if k != live.lr_index
     ]
     colour, dash = encodings
