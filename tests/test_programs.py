@@ -100,3 +100,42 @@ def test_malloc_trim_is_found_on_glibc():
     if platform.libc_ver()[0] == "glibc":
         assert programs._malloc_trim() is not None
     programs.release_memory()  # never raises, whatever the C library
+
+
+_ARENAS = """
+import ctypes, sys, threading
+from lossviz import programs
+if sys.argv[1] != "none":
+    assert programs.limit_malloc_arenas(int(sys.argv[1]))
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype = ctypes.c_void_p
+start = threading.Barrier(6)
+def work():
+    start.wait()  # all threads alive at once, so that each asks for an arena
+    for _ in range(200):
+        libc.malloc(4096)
+threads = [threading.Thread(target=work) for _ in range(6)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+libc.malloc_stats()  # one "Arena k:" block per arena, on stderr
+"""
+
+
+@pytest.mark.parametrize("limit", ["none", "1", "2"])
+def test_malloc_arenas_are_limited(limit):
+    import platform
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.fail("this machine's Python is not linked with glibc (the hosting and CI images are)")
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run(
+        [sys.executable, "-c", _ARENAS, limit], capture_output=True, text=True, check=True, cwd=root
+    )
+    arenas = out.stderr.count("Arena ")
+    if limit == "none":
+        assert arenas > 2  # a thread that allocates gets an arena of its own
+    else:
+        assert arenas == int(limit)

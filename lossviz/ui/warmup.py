@@ -21,7 +21,7 @@ from pathlib import Path
 import jax
 import streamlit as st
 
-from lossviz import engine, nondifferentiable, training
+from lossviz import engine, nondifferentiable, programs, training
 from lossviz.ui import cached
 from lossviz.ui.settings import TrainingSettings
 
@@ -65,6 +65,7 @@ class WarmUp:
     """What the warm-up did: seconds for the landing programs, and the thread doing the rest."""
 
     def __init__(self) -> None:
+        programs.limit_malloc_arenas()  # before the visitors' script threads first allocate
         self.cache = use_persistent_cache()
         start = time.perf_counter()
         engine.warm_up(families=())
