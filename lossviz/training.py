@@ -194,10 +194,15 @@ def _masked_logits(params: Params, x: jax.Array, classes: jax.Array, activation:
     return jnp.where(classes[None], mlp(params, x, activation), -jnp.inf)
 
 
+def _cross_entropies(params, x, y, classes, activation: str) -> jax.Array:
+    """The cross-entropy of each row of ``x``: ``(n,)``."""
+    return optax.softmax_cross_entropy_with_integer_labels(_masked_logits(params, x, classes, activation), y)
+
+
 def _mean_cross_entropy(params, x, y, classes, activation: str, weights=None) -> jax.Array:
     """Cross-entropy ``L`` over the rows of ``x``: their mean, or their ``weights``-weighted mean
     (weights 0 for padded rows)."""
-    ce = optax.softmax_cross_entropy_with_integer_labels(_masked_logits(params, x, classes, activation), y)
+    ce = _cross_entropies(params, x, y, classes, activation)
     if weights is None:
         return ce.mean()
     return jnp.sum(jnp.where(weights > 0, ce, 0.0) * weights) / jnp.sum(weights)
@@ -235,19 +240,21 @@ CHUNK = 10
 
 
 BATCH_SIZES = (0, 16, 32, 64, 128)
-"""The minibatch sizes a program serves (0: the full batch); the size is a traced branch index."""
+"""The minibatch sizes a program serves (0: the full batch); the size is traced data."""
+MAX_BATCH = max(BATCH_SIZES)
+"""Rows every minibatch step gathers; a smaller size weighs the rows past it 0 (one body for all sizes)."""
 
-FRAMES = ((1347, 450, 64, 10),)
+FRAMES = ((376, 126, 4, 3), (1347, 450, 64, 10))
 """Shapes ``(n_train, n_test, features, classes)`` that data sets are padded to.
 
-Every data set of the page fits the first (digits' own shape: 1,797 images of
-64 pixels, 10 classes; two moons and the other synthetic sets have 500 points,
-2 features, 2 or 3 classes): one program per width bucket serves all six. Each
-compiled training program holds ~100 MB, so one frame, not one per shape: a
-small set pays for it with ~2.5x the time of its own shape (two moons, 200
-epochs: ~0.3 s at its shape, ~0.7 s in the frame; the padded rows only enter
-the once-per-epoch metrics, minibatches are drawn from the real rows). A data
-set that fits no frame runs at its own shape: a program of its own.
+Two frames, each a program per width bucket: the small sets (two moons, circles,
+blobs and the spiral: 500 points, 2 features, 2 or 3 classes; iris: 150
+flowers, 4 features, 3 classes) share the first, digits (1,797 images of 64
+pixels, 10 classes) has the second. One frame for all six would save two
+programs (~30 MB of a server's memory) but cost a small set ~2.5x its time
+(two moons, 200 epochs: 0.45 s instead of 0.18 s): the per-epoch metrics would
+run over digits' 1,347 rows of 64 features. A data set that fits no frame runs
+at its own shape: a program of its own.
 """
 
 
@@ -306,52 +313,40 @@ class Data(NamedTuple):
 def _lane_epoch(carry, scale, shift, perm, batch, data: Data, tx, activation: str):
     """One epoch of one variant: an optimizer step per minibatch on ``scale * L + shift``.
 
-    The minibatch size is ``BATCH_SIZES[batch]`` (traced): the objective is a
-    ``lax.switch`` over the sizes, each branch gathering its own batch shape
-    from ``perm`` (whose first ``data.n`` entries order the real points), and
-    the epoch a loop over the most steps any size can take, the extra ones
-    skipped. Size 0 is the full batch (the host picks it for a size >= ``n``).
+    The minibatch size is ``BATCH_SIZES[batch]`` (traced). Every size shares
+    one body: step ``s`` gathers the :data:`MAX_BATCH` rows from position
+    ``s * size`` of ``perm`` (whose first ``data.n`` entries order the real
+    points) and weighs the first ``size`` of them, so the loss is the mean over
+    the minibatch; the epoch is a loop of ``n // size`` such steps. Size 0 is one step on the full batch (the host picks it for a
+    size >= ``n``): every real row, in the data's own order.
     """
-    n_max = data.x.shape[0]
+    size = jnp.array(BATCH_SIZES, jnp.int32)[batch]
+    rows = jnp.arange(MAX_BATCH) < size
 
     def objective_at(s):
-        def sized(size):
-            if size == 0 or size > n_max:  # the full batch: every real row, in the data's own order
+        def full(p):
+            return (
+                scale * _mean_cross_entropy(p, data.x, data.y, data.classes, activation, data.weights) + shift
+            )
 
-                def objective(p):
-                    return (
-                        scale * _mean_cross_entropy(p, data.x, data.y, data.classes, activation, data.weights)
-                        + shift
-                    )
+        def minibatch(p):
+            idx = jax.lax.dynamic_slice(perm, (s * size,), (MAX_BATCH,))
+            ce = _cross_entropies(p, data.x[idx], data.y[idx], data.classes, activation)
+            return scale * (jnp.sum(jnp.where(rows, ce, 0.0)) / size) + shift
 
-            else:
+        return lambda p: jax.lax.cond(size == 0, full, minibatch, p)
 
-                def objective(p):
-                    idx = jax.lax.dynamic_slice(perm, (s * size,), (size,))
-                    return (
-                        scale * _mean_cross_entropy(p, data.x[idx], data.y[idx], data.classes, activation)
-                        + shift
-                    )
+    def step(s, carry):
+        params, state = carry
+        objective = objective_at(s)
+        value, grad = jax.value_and_grad(objective)(params)
+        updates, state = tx.update(grad, state, params, value=value, grad=grad, value_fn=objective)
+        return optax.apply_updates(params, updates), state
 
-            return objective
-
-        branches = [sized(size) for size in BATCH_SIZES]
-        return lambda p: jax.lax.switch(batch, branches, p)
-
-    def step(carry, s):
-        def update(carry):
-            params, state = carry
-            objective = objective_at(s)
-            value, grad = jax.value_and_grad(objective)(params)
-            updates, state = tx.update(grad, state, params, value=value, grad=grad, value_fn=objective)
-            return optax.apply_updates(params, updates), state
-
-        size = jnp.array(BATCH_SIZES, jnp.int32)[batch]
-        steps = jnp.where(size == 0, 1, data.n // jnp.maximum(size, 1))
-        return jax.lax.cond(s < steps, update, lambda c: c, carry), None
-
-    most = n_max // min(size for size in BATCH_SIZES if size > 0)
-    return jax.lax.scan(step, carry, jnp.arange(max(most, 1), dtype=jnp.int32))[0]
+    # a loop with a traced bound: an epoch takes as many steps as its size has minibatches (the
+    # optimizer's update is traced once, for both kinds of batch: a smaller program)
+    steps = jnp.where(size == 0, 1, data.n // jnp.maximum(size, 1))
+    return jax.lax.fori_loop(0, steps, step, carry)
 
 
 def _metrics(params, scale, shift, data: Data, activation: str):
@@ -387,7 +382,7 @@ def _train_chunk_program(
 
     Args:
       carry: ``(params, opt_state)``, each leaf with a leading lane axis.
-      perms: ``(CHUNK, n_max)`` each epoch's order of the real training points (then padding),
+      perms: ``(CHUNK, n_max + MAX_BATCH)`` each epoch's order of the real training points (then padding),
         shared by all lanes; an epoch of batch size ``b`` takes its first ``n // b * b`` entries
         as ``n // b`` batches.
       stop: epochs of this chunk to run; the others leave ``carry`` as it is.
@@ -424,8 +419,8 @@ def _train_chunk_program(
 
 # One program per activation, data set frame and width bucket: the optimizer, the batch size,
 # the learning rate, the shift, the seed and the number of epochs are data. The app's data sets
-# all fit FRAMES[0], and WIDTH_BUCKETS has 2 widths: 2 programs.
-PROGRAMS_PER_ACTIVATION = 2
+# fit the 2 FRAMES, and WIDTH_BUCKETS has 2 widths: 4 programs.
+PROGRAMS_PER_ACTIVATION = 4
 _init_state = Programs(_init_state_program, maxsize=PROGRAMS_PER_ACTIVATION, name="training_init")
 _train_chunk = Programs(
     _train_chunk_program, static=("activation",), maxsize=PROGRAMS_PER_ACTIVATION, name="training"
@@ -523,9 +518,11 @@ def train_variants(
         data=jax.device_put(data),  # jnp.asarray would compile
         batch=np.int32(0 if full else BATCH_SIZES.index(batch_size)),
     )
-    # an endless stream of epochs (each order padded to the frame); the last chunk draws a few unused
+    # an endless stream of epochs (each order padded past the frame by a minibatch buffer, so that
+    # every step's gather stays inside it); the last chunk draws a few unused
     batches = (
-        _pad(epoch_order(batch_rng, n_train, 0 if full else batch_size), n_max) for _ in itertools.count()
+        _pad(epoch_order(batch_rng, n_train, 0 if full else batch_size), n_max + MAX_BATCH)
+        for _ in itertools.count()
     )
     per_epoch, params = _run(params, batches, int(epochs), traced, activation, on_progress)
     params = unpad_layers(params, sizes)
@@ -594,7 +591,7 @@ def _grid_program(params, bounds, classes, *, resolution: int, activation: str):
     return x, y, probs.reshape(resolution, resolution, -1)
 
 
-# per width bucket (every data set is computed in FRAMES[0]): 2 programs
+# per width bucket (every 2-D data set is computed in FRAMES[0]): 2 programs
 _grid = Programs(_grid_program, static=("resolution", "activation"), maxsize=4, name="decision_grid")
 
 

@@ -88,7 +88,7 @@ def test_after_warm_up_the_training_page_compiles_nothing():
     """Every value each training control offers (one control at a time) runs on the warm programs."""
     training.warm_up(resolution=cached.DECISION_RESOLUTION)
     live = training._train_chunk.live(), training._init_state.live(), training._grid.live()
-    # 1 data set frame x 2 width buckets; decision grids: 2 buckets
+    # 2 data set frames x 2 width buckets; decision grids (2-D data: the first frame): 2 buckets
     assert live == (training.PROGRAMS_PER_ACTIVATION, training.PROGRAMS_PER_ACTIVATION, 2)
     before = len(COMPILES)
     queries = [{"data": spec.title} for spec in DATASETS.values()]
