@@ -580,19 +580,10 @@ class DecisionGrid(NamedTuple):
     probs: np.ndarray
 
 
-def _grid_program(params, bounds, classes, *, resolution: int, activation: str):
-    x = jnp.linspace(bounds[0, 0], bounds[0, 1], resolution)
-    y = jnp.linspace(bounds[1, 0], bounds[1, 1], resolution)
-    xx, yy = jnp.meshgrid(x, y)
-    points = jnp.stack([xx.ravel(), yy.ravel()], axis=1)
-    features = params[0][0].shape[0]  # the frame's: the extra features are 0
-    points = jnp.pad(points, ((0, 0), (0, features - 2)))
-    probs = jax.nn.softmax(_masked_logits(params, points, classes, activation), axis=-1)
-    return x, y, probs.reshape(resolution, resolution, -1)
-
-
-# per width bucket (every 2-D data set is computed in FRAMES[0]): 2 programs
-_grid = Programs(_grid_program, static=("resolution", "activation"), maxsize=4, name="decision_grid")
+_NUMPY_ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "tanh": np.tanh,
+    "relu": lambda x: np.maximum(x, 0.0),
+}
 
 
 def decision_grid(
@@ -618,24 +609,26 @@ def decision_grid(
         raise ValueError(f"resolution must be >= 2, got {resolution}")
     if params[0][0].shape[0] != 2:
         raise ValueError(f"decision_grid needs a network with 2 inputs, got {params[0][0].shape[0]}")
-    sizes = (2, *(w.shape[-1] for w, _ in params[:-1]), params[-1][0].shape[-1])
-    # padded like the training data (a frame's features and classes, a bucket's width): one program
-    # serves every 2-D data set and width of the bucket
-    _, _, features, classes = frame(1, 1, 2, sizes[-1])
-    padded = pad_layers(params, (features, *map(bucket, sizes[1:-1]), classes))
-    mask = np.arange(classes) < sizes[-1]
-    x, y, probs = _grid(padded, f32(bounds), mask, resolution=int(resolution), activation=activation)
-    return DecisionGrid(np.asarray(x), np.asarray(y), np.asarray(probs)[..., : sizes[-1]])
+    # a forward pass on a grid: NumPy does it in milliseconds, and a compiled program would hold
+    # ~10 MB of the server's memory per width
+    x = np.linspace(bounds[0][0], bounds[0][1], int(resolution), dtype=np.float32)
+    y = np.linspace(bounds[1][0], bounds[1][1], int(resolution), dtype=np.float32)
+    xx, yy = np.meshgrid(x, y)
+    h = np.stack([xx.ravel(), yy.ravel()], axis=1)
+    act = _NUMPY_ACTIVATIONS[activation]
+    for w, b in params[:-1]:
+        h = act(h @ np.asarray(w, np.float32) + np.asarray(b, np.float32))
+    logits = h @ np.asarray(params[-1][0], np.float32) + np.asarray(params[-1][1], np.float32)
+    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    return DecisionGrid(x, y, probs.reshape(int(resolution), int(resolution), -1))
 
 
-def warm_up(
-    dataset: str = datasets.DEFAULT_DATASET, width: int = 16, *, resolution: int = 100, rest: bool = True
-) -> None:
+def warm_up(dataset: str = datasets.DEFAULT_DATASET, width: int = 16, *, rest: bool = True) -> None:
     """Compiles (or loads from the persistent cache) the training programs.
 
     ``dataset`` at ``width`` first (the page's default view), then, with
-    ``rest``, every other data set shape and width bucket, each with its
-    decision grid at ``resolution`` for 2-D data.
+    ``rest``, every other data set frame and width bucket.
     """
     shapes: dict[tuple, str] = {}
     for name in (dataset, *datasets.DATASETS):
@@ -646,7 +639,4 @@ def warm_up(
     widths = (bucket(width), *[b for b in WIDTH_BUCKETS if b != bucket(width)])
     todo = [(name, w) for w in widths for name in shapes.values()]
     for name, w in todo if rest else todo[:1]:
-        runs = train_variants(name, epochs=1, hidden=(w, w))
-        params = runs["original"].params
-        if params[0][0].shape[0] == 2:
-            decision_grid(params, ((-1.0, 1.0), (-1.0, 1.0)), resolution)
+        train_variants(name, epochs=1, hidden=(w, w))

@@ -10,7 +10,7 @@ from page_runs import run_page
 from lossviz import engine, nondifferentiable, training
 from lossviz.datasets import DATASETS
 from lossviz.programs import REGISTRY
-from lossviz.ui import cached, settings
+from lossviz.ui import settings
 
 COMPILES: list[str] = []
 monitoring.register_event_duration_secs_listener(
@@ -29,9 +29,7 @@ TRAINING_VIEWS = (
 
 def test_every_jitted_entry_point_of_the_app_is_bounded():
     # the app's programs all live in a Programs: a plain jax.jit would grow without bound
-    assert {"lanes", "surfaces", "zero_one_on_paths", "training", "training_init", "decision_grid"} <= set(
-        REGISTRY
-    )
+    assert {"lanes", "surfaces", "zero_one_on_paths", "training", "training_init"} <= set(REGISTRY)
     assert all(p.maxsize >= 1 for p in REGISTRY.values())
 
 
@@ -86,10 +84,10 @@ def test_training_stays_within_its_bound_and_spares_the_explorer(monkeypatch):
 
 def test_after_warm_up_the_training_page_compiles_nothing():
     """Every value each training control offers (one control at a time) runs on the warm programs."""
-    training.warm_up(resolution=cached.DECISION_RESOLUTION)
-    live = training._train_chunk.live(), training._init_state.live(), training._grid.live()
-    # 2 data set frames x 2 width buckets; decision grids (2-D data: the first frame): 2 buckets
-    assert live == (training.PROGRAMS_PER_ACTIVATION, training.PROGRAMS_PER_ACTIVATION, 2)
+    training.warm_up()
+    live = training._train_chunk.live(), training._init_state.live()
+    # 2 data set frames x 2 width buckets (decision grids are NumPy: no program)
+    assert live == (training.PROGRAMS_PER_ACTIVATION, training.PROGRAMS_PER_ACTIVATION)
     before = len(COMPILES)
     queries = [{"data": spec.title} for spec in DATASETS.values()]
     queries += [{"width": str(w)} for w in (settings.WIDTH_RANGE[0], 16, 17, settings.WIDTH_RANGE[1])]
@@ -103,4 +101,4 @@ def test_after_warm_up_the_training_page_compiles_nothing():
     at = run_page("training", epochs=str(settings.EPOCHS_RANGE[1]))
     assert not at.exception
     assert len(COMPILES) == before
-    assert (training._train_chunk.live(), training._init_state.live(), training._grid.live()) == live
+    assert (training._train_chunk.live(), training._init_state.live()) == live

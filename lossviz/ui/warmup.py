@@ -89,7 +89,7 @@ class WarmUp:
         nondifferentiable.warm_up()
         cached.training_view(TrainingSettings())  # the training page's default view
         # every other data set shape and width bucket (the optimizer and the batch size are data)
-        training.warm_up(resolution=cached.DECISION_RESOLUTION)
+        training.warm_up()
         self.rest_seconds = time.perf_counter() - start
 
 
