@@ -366,23 +366,30 @@ def _member(problem, optimizer, steps, stride, hyper, scales, gs, shifts, temper
         differs = jnp.where((differs < 0) & jnp.any(bits(params[0]) != bits(params[1])), i, differs)
         return diverged, differs
 
-    def body(i, carry):
-        params, state, rows, diverged, differs = carry
+    def step(i, carry):
+        params, state, diverged, differs = carry
         value, _, grad = evaluate(params, scales, gs, shifts)
         diverged, differs = check(i, params, value, diverged, differs)
-        k = i // stride
-        rows = rows.at[:, k].set(jnp.where(i % stride == 0, params, rows[:, k]))
         updates, state = update(grad, state, params, value, scales, gs, shifts)
-        return optax.apply_updates(params, updates), state, rows, diverged, differs
+        return optax.apply_updates(params, updates), state, diverged, differs
+
+    def chunk(k, carry):
+        """Records row ``k`` (the parameters at step ``k * stride``), then runs ``stride`` steps:
+        the steps themselves record nothing."""
+        rows, run = carry
+        rows = rows.at[:, k].set(run[0])
+        first = k * stride
+        return rows, jax.lax.fori_loop(first, jnp.minimum(first + stride, steps), step, run)
 
     params = jnp.stack([start, start])
     rows = jnp.full((2, RECORD + 1, 2), jnp.nan, jnp.float32)
     minus = jnp.full((2,), -1, jnp.int32)
-    carry = (params, jax.vmap(tx.init)(params), rows, minus, jnp.int32(-1))
-    final, _, rows, diverged, differs = jax.lax.fori_loop(0, steps, body, carry)
+    run = (params, jax.vmap(tx.init)(params), minus, jnp.int32(-1))
+    chunks = (steps + stride - 1) // stride
+    rows, (final, _, diverged, differs) = jax.lax.fori_loop(0, chunks, chunk, (rows, run))
     value, loss = jax.vmap(with_loss)(final, scales, gs, shifts)
     diverged, differs = check(steps, final, value, diverged, differs)
-    rows = rows.at[:, (steps + stride - 1) // stride].set(final)
+    rows = rows.at[:, chunks].set(final)
     return rows, final, loss, diverged, differs
 
 
