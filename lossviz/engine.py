@@ -350,7 +350,7 @@ def _member(problem, optimizer, steps, stride, hyper, scales, gs, shifts, temper
         value, slope = jax.value_and_grad(lambda v: scale * _mapped(g, v) + shift)(loss)
         return value, loss, slope * grad
 
-    tx = selected(optimizer, lr, hyper)
+    tx = selected(optimizer, lr, hyper, packed=True)
     evaluate = jax.vmap(evaluate)
 
     def update(grad, state, params, value, scale, g, shift):
