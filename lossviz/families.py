@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import optax
 
@@ -48,14 +49,12 @@ class Family(NamedTuple):
     diverged_at: np.ndarray
 
 
-def first_nonfinite_rows(params: np.ndarray, *values: np.ndarray) -> np.ndarray:
+def first_nonfinite_rows(params: jax.Array, values: jax.Array) -> jax.Array:
     """Per run, the first row (axis 1) of ``params (N, T, 2)`` or ``values (N, T)`` that is not
-    finite; ``-1`` where there is none."""
-    ok = np.isfinite(params).all(axis=-1)
-    for v in values:
-        ok &= np.isfinite(v)
-    bad = ~ok
-    return np.where(bad.any(axis=1), bad.argmax(axis=1), -1).astype(np.int32)
+    finite; ``-1`` where there is none. Inside the family's program: the same in NumPy took ~3 ms
+    of a 32 x 32 x 200 family's ~12."""
+    bad = ~(jnp.isfinite(params).all(axis=-1) & jnp.isfinite(values))
+    return jnp.where(bad.any(axis=1), jnp.argmax(bad, axis=1), -1).astype(jnp.int32)
 
 
 UNROLL = 4
@@ -64,9 +63,10 @@ x 200 steps of linear regression (the loop's per-iteration cost is paid a quarte
 
 
 def _family_program(starts, *, loss: Loss, optimizer: optax.GradientTransformation, steps: int):
-    return jax.vmap(lambda start: scan_updates(loss, optimizer, start, steps, min(UNROLL, max(steps, 1))))(
-        starts
-    )
+    params, values = jax.vmap(
+        lambda start: scan_updates(loss, optimizer, start, steps, min(UNROLL, max(steps, 1)))
+    )(starts)
+    return params, values, first_nonfinite_rows(params, values)
 
 
 # keyed on the loss and optimizer objects (like lossviz.trajectories._SCANS) and the number of starts
@@ -86,10 +86,10 @@ def trajectories_from(
         raise ValueError(f"starts must have shape (N, 2) with N >= 1, got {starts.shape}")
     if steps < 0:
         raise ValueError(f"steps must be >= 0, got {steps}")
-    params, values = (
+    params, values, diverged_at = (
         np.asarray(a) for a in _FAMILIES(starts, loss=loss, optimizer=optimizer, steps=int(steps))
     )
-    return Family(params, values, first_nonfinite_rows(params, values))
+    return Family(params, values, diverged_at)
 
 
 class Basins(NamedTuple):
