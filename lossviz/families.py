@@ -62,10 +62,21 @@ UNROLL = 4
 x 200 steps of linear regression (the loop's per-iteration cost is paid a quarter as often)."""
 
 
+BLOCK = 256
+"""Starts per block: a family of a multiple of 256 starts runs its blocks one after another
+(``lax.map``). Measured 6.7-7 ms instead of 8.3-9.9 for 32 x 32 starts x 200 steps of linear
+regression (its ``(starts, 40)`` intermediates, four per step, presumably stay in a faster cache),
+5-6 ms instead of 6-7 for 64 x 64 on Himmelblau."""
+
+
 def _family_program(starts, *, loss: Loss, optimizer: optax.GradientTransformation, steps: int):
-    params, values = jax.vmap(
-        lambda start: scan_updates(loss, optimizer, start, steps, min(UNROLL, max(steps, 1)))
-    )(starts)
+    run = jax.vmap(lambda start: scan_updates(loss, optimizer, start, steps, min(UNROLL, max(steps, 1))))
+    n = starts.shape[0]
+    if n > BLOCK and n % BLOCK == 0:
+        blocks = jax.lax.map(run, starts.reshape(n // BLOCK, BLOCK, 2))
+        params, values = (a.reshape(n, *a.shape[2:]) for a in blocks)
+    else:
+        params, values = run(starts)
     return params, values, first_nonfinite_rows(params, values)
 
 
