@@ -58,8 +58,9 @@ def first_nonfinite_rows(params: jax.Array, values: jax.Array) -> jax.Array:
 
 
 UNROLL = 4
-"""Steps per iteration of a family's compiled loop: measured 11 ms instead of 16 ms for 32 x 32 starts
-x 200 steps of linear regression (the loop's per-iteration cost is paid a quarter as often)."""
+"""Steps per iteration of a family's compiled loop (its per-iteration cost is paid a quarter as
+often): measured 11 ms instead of 16 ms for 32 x 32 starts x 200 steps of linear regression before
+:data:`BLOCK`; in blocks, 7.3 ms instead of 8.0 with 2, and 8 gains < 0.5 ms for twice the code."""
 
 
 BLOCK = 256
