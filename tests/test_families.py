@@ -29,6 +29,18 @@ def test_every_row_of_a_family_is_the_single_trajectory():
     assert fam.diverged_at[-1] > 0 and (fam.diverged_at[:-1] == -1).all()
 
 
+def test_a_family_of_several_blocks_keeps_every_row_in_its_place():
+    p = PROBLEMS["himmelblau"]
+    _, _, starts = grid_starts(p.bounds, 32)  # 1024 starts: run as blocks of families.BLOCK
+    tx = optax.sgd(p.lr)
+    fam = trajectories_from(p.loss, starts, tx, steps=30)
+    assert fam.params.shape == (1024, 31, 2)
+    for i in (0, 255, 256, 700, 1023):
+        single = trajectory(p.loss, starts[i], tx, steps=30)
+        np.testing.assert_allclose(fam.params[i], single.params, **F32)
+        np.testing.assert_allclose(fam.loss[i], single.loss, rtol=1e-5)
+
+
 def test_trajectories_from_refuses_bad_starts():
     with pytest.raises(ValueError, match="shape"):
         trajectories_from(PROBLEMS["quadratic"].loss, np.zeros((3,)), optax.sgd(0.1))

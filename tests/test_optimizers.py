@@ -9,7 +9,15 @@ import optax
 import pytest
 
 import lossviz
-from lossviz.optimizers import DEFAULT_OPTIMIZER, OPTIMIZERS, loss_times_gradient, scale_by_loss_value
+from lossviz.optimizers import (
+    DEFAULT_OPTIMIZER,
+    MAX_HYPER,
+    OPTIMIZERS,
+    PRESET_NAMES,
+    loss_times_gradient,
+    scale_by_loss_value,
+    selected,
+)
 from lossviz.problems import PROBLEMS
 from lossviz.trajectories import f32
 
@@ -92,6 +100,33 @@ def test_every_optimizer_runs_on_every_problem(problem, optimizer):
     # With the identity transform the objective is the loss (up to vmap's rounding).
     ok = slice(0, run.diverged_at)
     np.testing.assert_allclose(run.objective[ok], run.loss[ok], rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+def test_a_packed_state_gives_the_same_updates_bit_for_bit(optimizer):
+    """``selected(..., packed=True)`` keeps only the selected preset's state, in two flat vectors."""
+    preset = OPTIMIZERS[optimizer]
+    loss = PROBLEMS["quadratic"].loss
+    hyper = f32((*preset.defaults(), *[0.0] * (MAX_HYPER - len(preset.hyper))))
+
+    @jax.jit
+    def run(start):
+        def steps(packed):
+            tx = selected(PRESET_NAMES.index(optimizer), f32(0.001), hyper, packed=packed)
+
+            def step(carry, _):
+                params, state = carry
+                value, grad = jax.value_and_grad(loss)(params)
+                updates, state = tx.update(grad, state, params, value=value, grad=grad, value_fn=loss)
+                return (optax.apply_updates(params, updates), state), params
+
+            return jax.lax.scan(step, (start, tx.init(start)), length=STEPS)[1]
+
+        return steps(False), steps(True)
+
+    tupled, packed = run(jnp.array([-1.0, 1.5]))
+    assert np.all(np.isfinite(packed)) and not np.array_equal(packed[0], packed[-1])
+    np.testing.assert_array_equal(packed, tupled)
 
 
 def test_hyper_defaults_and_arity():
