@@ -372,7 +372,7 @@ def _compare(params):
 
 
 def _init_state_program(params, optimizer, lr, hyper):
-    return jax.vmap(selected(optimizer, lr, hyper).init)(params)
+    return jax.vmap(selected(optimizer, lr, hyper, packed=True).init)(params)
 
 
 def _train_chunk_program(
@@ -397,7 +397,7 @@ def _train_chunk_program(
       The new carry and per-epoch ``(objective, loss, accuracy, test_accuracy,
       equal, diff, finite)``, each ``(CHUNK, lanes)``.
     """
-    tx = selected(optimizer, lr, hyper)
+    tx = selected(optimizer, lr, hyper, packed=True)
     lane_epoch = jax.vmap(
         functools.partial(_lane_epoch, tx=tx, activation=activation),
         in_axes=(0, 0, 0, None, None, None),
