@@ -107,7 +107,7 @@ def _lane(lane, temperature):
     def objective(theta):  # values only, for the line search's trials
         return with_loss(theta)[0]
 
-    tx = selected(optimizer, lr, hyper)
+    tx = selected(optimizer, lr, hyper, packed=True)
 
     def body(i, carry):
         params, state, rows, values, losses = carry
