@@ -624,11 +624,18 @@ def decision_grid(
     return DecisionGrid(x, y, probs.reshape(int(resolution), int(resolution), -1))
 
 
-def warm_up(dataset: str = datasets.DEFAULT_DATASET, width: int = 16, *, rest: bool = True) -> None:
+def warm_up(
+    dataset: str = datasets.DEFAULT_DATASET,
+    width: int = 16,
+    *,
+    rest: bool = True,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> None:
     """Compiles (or loads from the persistent cache) the training programs.
 
     ``dataset`` at ``width`` first (the page's default view), then, with
-    ``rest``, every other data set frame and width bucket.
+    ``rest``, every other data set frame and width bucket; ``should_stop`` is
+    asked before each program.
     """
     shapes: dict[tuple, str] = {}
     for name in (dataset, *datasets.DATASETS):
@@ -639,4 +646,6 @@ def warm_up(dataset: str = datasets.DEFAULT_DATASET, width: int = 16, *, rest: b
     widths = (bucket(width), *[b for b in WIDTH_BUCKETS if b != bucket(width)])
     todo = [(name, w) for w in widths for name in shapes.values()]
     for name, w in todo if rest else todo[:1]:
+        if should_stop():
+            return
         train_variants(name, epochs=1, hidden=(w, w))

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import threading
 
 from lossviz.ui import warmup
 
@@ -51,3 +52,33 @@ def test_a_restart_loads_the_programs_from_the_persistent_cache(tmp_path):
     assert any(name.startswith("jit__lanes_program") for name in os.listdir(tmp_path))
     assert second[0] == 0 and second[1] >= 5  # the restart compiled nothing: every program was loaded
     assert second[2:] == ["True", 1, 1]
+
+
+def test_the_warm_up_thread_stops_between_programs_when_asked(monkeypatch):
+    # at exit (atexit) the thread must not be left inside XLA's compiler: stop() waits for the
+    # program under way and nothing after it starts
+    from lossviz import engine, nondifferentiable, training
+    from lossviz.ui import cached
+
+    calls, release = [], threading.Event()
+
+    def families(families=()):
+        calls.append(("families", families))
+        if families == engine.FAMILY_SIZES[:2]:
+            release.wait(10)  # "compiling" while stop() is asked
+
+    monkeypatch.setattr(engine, "warm_up", families)
+    monkeypatch.setattr(nondifferentiable, "warm_up", lambda: calls.append("nondiff"))
+    monkeypatch.setattr(cached, "training_view", lambda s: calls.append("training view"))
+    monkeypatch.setattr(training, "warm_up", lambda **kw: calls.append("training"))
+    monkeypatch.setattr(warmup, "REST_DELAY_S", 0.0)
+    monkeypatch.setenv(warmup.CACHE_ENV, "")
+    w = warmup.WarmUp()
+    stopper = threading.Thread(target=w.stop)
+    stopper.start()
+    assert w.stopping.wait(5)  # stop() was asked while the families were "compiling"
+    release.set()
+    stopper.join(10)
+    assert not w.thread.is_alive()
+    assert calls == [("families", ()), ("families", engine.FAMILY_SIZES[:2])]
+    assert w.rest_seconds is None

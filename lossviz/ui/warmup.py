@@ -12,6 +12,7 @@ finds them warm.
 
 from __future__ import annotations
 
+import atexit
 import os
 import tempfile
 import threading
@@ -72,8 +73,17 @@ class WarmUp:
         self.landing_seconds = time.perf_counter() - start
         self.rest_seconds: float | None = None
         self.families = threading.Event()
+        self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._rest, name="lossviz-warm-up", daemon=True)
         self.thread.start()
+        # A process that exits while this thread is inside XLA's compiler crashes (a segmentation
+        # fault in the compiler's teardown): at exit the thread stops after the compile under way.
+        atexit.register(self.stop)
+
+    def stop(self, timeout: float = 120.0) -> None:
+        """Asks the thread to stop after the program it is compiling, and waits for it."""
+        self.stopping.set()
+        self.thread.join(timeout)
 
     def _rest(self) -> None:
         # The live pair's families first (the landing page draws a still pair until they are
@@ -83,13 +93,20 @@ class WarmUp:
         # time, see lossviz.programs).
         engine.warm_up(families=engine.FAMILY_SIZES[:2])
         self.families.set()
-        time.sleep(REST_DELAY_S)
+        if self.stopping.wait(REST_DELAY_S):
+            return
         start = time.perf_counter()
-        engine.warm_up(families=engine.FAMILY_SIZES[2:])  # the basin map's family
-        nondifferentiable.warm_up()
-        cached.training_view(TrainingSettings())  # the training page's default view
-        # every other data set shape and width bucket (the optimizer and the batch size are data)
-        training.warm_up()
+        stages = (
+            lambda: engine.warm_up(families=engine.FAMILY_SIZES[2:]),  # the basin map's family
+            nondifferentiable.warm_up,
+            lambda: cached.training_view(TrainingSettings()),  # the training page's default view
+            # every other data set frame and width bucket (the optimizer and the batch size are data)
+            lambda: training.warm_up(should_stop=self.stopping.is_set),
+        )
+        for stage in stages:
+            if self.stopping.is_set():
+                return
+            stage()
         self.rest_seconds = time.perf_counter() - start
 
 
