@@ -119,9 +119,7 @@ def main() -> None:
                 " s.addEventListener('input', () => { window.__steps += 1; }); }"
             )
             before = len(sent)
-            # by CSS: after the scrub's commit Playwright's role lookup finds the button hidden from the
-            # accessibility tree (no aria-hidden, no modal: not yet understood; see benchmarks/README.md)
-            page.locator("button.play").click()
+            page.get_by_role("button", name="Play").click()
             t0 = time.perf_counter()
             time.sleep(3.0)
             batches, steps = page.evaluate("[window.__batches, window.__steps]")

@@ -74,7 +74,8 @@ export default function ({ parentElement, data, setTriggerValue, setStateValue }
   const button = root.querySelector('button.play');
   const lrs = (data && data.lrs) || [];
   let timer = null;
-  if (data && data.controls === false) root.querySelector('.player').style.display = 'none';
+  // the same instance may get controls after being a width probe (a cold server's still pair)
+  root.querySelector('.player').style.display = data && data.controls === false ? 'none' : '';
 
   function box() {
     return host.closest('.st-key-"""
