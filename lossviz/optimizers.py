@@ -306,14 +306,15 @@ def selected(
         return jax.lax.switch(index, inits, params)
 
     def update_fn(updates, state, params=None, **extra_args):
-        likes = [jax.eval_shape(tx.init, params) for tx in txs] if packed else None
+        if packed:  # every preset's state shapes, and the vectors they are packed into
+            likes = [jax.eval_shape(tx.init, params) for tx in txs]
+            layout = _layout(likes)
 
         def branch(k):
             def run(grads, state, params):
                 if not packed:
                     new, inner = txs[k].update(grads, state[k], params, **extra_args)
                     return new, (*state[:k], inner, *state[k + 1 :])
-                layout = _layout(likes)
                 new, inner = txs[k].update(grads, _unpack(state, likes[k], layout), params, **extra_args)
                 return new, _pack(inner, layout)
 

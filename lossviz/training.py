@@ -251,9 +251,10 @@ Two frames, each a program per width bucket: the small sets (two moons, circles,
 blobs and the spiral: 500 points, 2 features, 2 or 3 classes; iris: 150
 flowers, 4 features, 3 classes) share the first, digits (1,797 images of 64
 pixels, 10 classes) has the second. One frame for all six would save two
-programs (~30 MB of a server's memory) but cost a small set ~2.5x its time
-(two moons, 200 epochs: 0.45 s instead of 0.18 s): the per-epoch metrics would
-run over digits' 1,347 rows of 64 features. A data set that fits no frame runs
+programs (~40 MB of a server's memory) but cost a small set 1.5-2x its time
+(two moons, 200 epochs: ~0.45 s instead of ~0.3 s; circles at width 64: ~1.2 s
+instead of ~0.65 s): the per-epoch metrics would run over digits' 1,347 rows of
+64 features. A data set that fits no frame runs
 at its own shape: a program of its own.
 """
 
