@@ -6,6 +6,7 @@ These need `chromium` at /usr/bin/chromium (`.ci/run` installs it). They never r
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -42,12 +43,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@contextlib.contextmanager
+def serve(folder: Path, **env: str):
+    """A Streamlit server of the app on a free port, its log in ``folder``; ``env`` adds to its
+    environment. Yields its URL once its health check answers."""
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    log_path = folder / "server.log"
     log = open(log_path, "wb")  # a file, not a pipe: a full pipe would block the server
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -63,7 +65,7 @@ def server(tmp_path_factory):
             "false",
         ],
         cwd=ROOT,
-        env=env,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -80,10 +82,18 @@ def server(tmp_path_factory):
                 log.close()
                 raise RuntimeError("streamlit did not start:\n" + log_path.read_text()) from None
             time.sleep(0.3)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with serve(tmp_path_factory.mktemp("streamlit")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

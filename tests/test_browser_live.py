@@ -10,7 +10,7 @@ import time
 import urllib.parse
 
 import pytest
-from test_browser import CHART, browser, server  # noqa: F401  (fixtures)
+from test_browser import CHART, browser, serve, server  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 LANDSCAPE = ".st-key-landscape " + CHART
@@ -153,3 +153,29 @@ def test_dragging_the_learning_rate_previews_then_commits(server, page):  # noqa
     assert shown != "0.01"
     page.mouse.up()
     page.wait_for_function(f"location.search.includes('lr={shown}')", timeout=60_000)
+
+
+def test_on_a_cold_server_the_still_pair_turns_live_and_play_is_there(browser, tmp_path):  # noqa: F811
+    """A visitor who comes in the server's first seconds sees the still pair (which mounts the
+    player only to measure the width), then the live pair: its Play button must be there."""
+    # no persistent compilation cache: the family programs take seconds to compile, the page comes first
+    with serve(tmp_path, LOSSVIZ_JAX_CACHE="") as url:
+        context = browser.new_context(viewport={"width": 1500, "height": 1200})
+        page = context.new_page()
+        try:
+            page.goto(f"{url}/?problem=Himmelblau&opt=Adam&lr=0.1&steps=1000&step=0")
+            page.get_by_text("The live preview (drag, play, learning rate) is being prepared").wait_for(
+                timeout=120_000
+            )
+            assert page.locator("input[type=range][name=step]").count() == 0  # the still pair
+            step = page.locator("input[type=range][name=step]")
+            step.wait_for(timeout=180_000)  # the page turned live by itself
+            play = page.get_by_role("button", name="Play")
+            play.wait_for(state="visible", timeout=30_000)
+            play.click()
+            page.wait_for_function(
+                "Number(document.querySelector('input[type=range][name=step]').value) > 0", timeout=10_000
+            )
+            page.get_by_role("button", name="Pause").click()
+        finally:
+            context.close()
