@@ -47,6 +47,32 @@ def test_the_least_recently_used_program_of_this_function_is_freed(poly):
     assert poly.live() == 1
 
 
+def _equations_of(primitive: str) -> int:
+    return sum(
+        1 for o in gc.get_objects() if type(o).__name__ == "JaxprEqn" and o.primitive.name == primitive
+    )
+
+
+def test_only_the_compiled_executable_is_kept_not_the_trace():
+    """The jit wrapper of a static key and what tracing built for it (its jaxpr) are garbage
+    once compiled: the cache holds the executable alone."""
+
+    def traced(x, *, axis):
+        return jax.lax.cumlogsumexp(x, axis=axis)  # a primitive no other test here traces
+
+    p = Programs(traced, static=("axis",), maxsize=2, name="test_traced")
+    try:
+        x = jnp.zeros((2, 3), jnp.float32)
+        np.testing.assert_allclose(p(x, axis=1)[0], np.log([1.0, 2.0, 3.0]), rtol=1e-6)
+        gc.collect()
+        assert isinstance(p.programs.values()[0], jax.stages.Compiled)
+        assert _equations_of("cumlogsumexp") == 0  # no jaxpr of it survives
+        np.testing.assert_allclose(p(x + 1.0, axis=1)[0], 1.0 + np.log([1.0, 2.0, 3.0]), rtol=1e-6)
+        assert p.live() == 1
+    finally:
+        REGISTRY.pop("test_traced", None)
+
+
 def test_another_function_keeps_its_programs(poly):
     other = Programs(_poly, static=("power",), maxsize=4, name="test_other")
     try:
