@@ -7,6 +7,7 @@
   compiles), a moderate number of examples so the whole suite stays well under
   10 minutes on a 2-core CPU, and derandomized runs when ``CI`` is set.
   ``HYPOTHESIS_PROFILE=thorough`` runs many more examples locally.
+* ``lossviz`` is imported first, so the tests compile with the app's XLA flags.
 * :func:`count_compiles`: XLA compiles observed through ``jax.monitoring``.
 """
 
@@ -20,6 +21,8 @@ from collections.abc import Iterator
 import jax
 import pytest
 from hypothesis import HealthCheck, settings
+
+import lossviz  # noqa: F401  (its XLA flags, before JAX starts its backend: the app's programs)
 
 jax.config.update("jax_numpy_rank_promotion", "raise")
 

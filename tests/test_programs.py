@@ -165,3 +165,36 @@ def test_malloc_arenas_are_limited(limit):
         assert arenas > 2  # a thread that allocates gets an arena of its own
     else:
         assert arenas == int(limit)
+
+
+_FLAGS = """
+import os, sys
+import lossviz, jax.numpy as jnp
+print(os.environ["XLA_FLAGS"])
+print(float(jnp.sum(jnp.arange(4.0))))  # the backend starts with these flags
+"""
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (None, "--xla_cpu_use_fusion_emitters=false"),
+        ("--xla_cpu_use_fusion_emitters=true", "--xla_cpu_use_fusion_emitters=true"),
+        (
+            "--xla_cpu_enable_fast_math=false",
+            "--xla_cpu_enable_fast_math=false --xla_cpu_use_fusion_emitters=false",
+        ),
+    ],
+)
+def test_importing_lossviz_sets_its_xla_flags_unless_the_environment_does(given, expected):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    if given is not None:
+        env["XLA_FLAGS"] = given
+    out = subprocess.run(
+        [sys.executable, "-c", _FLAGS], env=env, capture_output=True, text=True, check=True, timeout=120
+    ).stdout.splitlines()
+    assert out == [expected, "6.0"]
