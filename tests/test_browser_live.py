@@ -82,6 +82,20 @@ def test_dragging_the_start_redraws_in_the_browser_and_release_commits(server, p
     assert -1.5 < x0 < 4.5 and -3.5 < y0 < 2.5 and (x0, y0) != (-1.0, 2.0)
 
 
+def test_an_idle_live_pair_leaves_the_page_alone(server, page):  # noqa: F811
+    # the player looks for the chart's inputs every 300 ms; it used to rewrite the learning
+    # rate's label each time: a DOM change ~3 times a second in a chart nobody touched
+    _open(page, f"{server}/")
+    page.evaluate(
+        """() => { window.__what = []; new MutationObserver((ms) => {
+          for (const m of ms) window.__what.push(m.type + ' ' + (m.target.textContent || '').slice(0, 40)); })
+        .observe(document.querySelector(".st-key-landscape"),
+                 {subtree: true, childList: true, attributes: true, characterData: true}); }"""
+    )
+    time.sleep(1.5)
+    assert page.evaluate("window.__what") == []
+
+
 def test_play_runs_in_the_browser_and_pause_stops_it(server, page):  # noqa: F811
     _open(page, f"{server}/?problem=Himmelblau&opt=Adam&lr=0.1&steps=1000&step=0")
     chart = _chart(page)

@@ -129,7 +129,8 @@ export default function ({ parentElement, data, setTriggerValue, setStateValue }
     if (lr && lrs.length) {
       const label = lr.nextElementSibling;
       const rate = () => lrs[Math.max(0, Math.min(lrs.length - 1, Number(lr.value)))];
-      if (label) label.textContent = fmt(rate());
+      // only when it differs: this runs every 300 ms, and a write is a DOM change even if equal
+      if (label && label.textContent !== fmt(rate())) label.textContent = fmt(rate());
       if (!lr.dataset.lossviz) {
         lr.dataset.lossviz = '1';
         lr.addEventListener('input', () => { if (lr.nextElementSibling) lr.nextElementSibling.textContent = fmt(rate()); });
