@@ -162,13 +162,19 @@ def lasting_notices(page: str, notices: dict[str, str], current: Any) -> dict[st
     return {}
 
 
-def draw(chart: Any, **kwargs: Any) -> None:
-    """``st.altair_chart`` without re-validating the spec on every rerun.
+def draw(chart: Any, where: Any = None, **kwargs: Any) -> None:
+    """``st.altair_chart`` without re-validating the spec on every rerun, and safe when many
+    visitors' scripts draw at once.
 
     The builders' specs are validated against the Vega-Lite schema in
     tests/test_charts.py; validating again on every rerun would only cost time.
+    ``st.altair_chart`` itself is not thread-safe: it collects a chart's data through a data
+    transformer registered in Altair's *global* registry under one name, so two sessions
+    drawing at the same moment can fill each other's datasets ("dictionary changed size during
+    iteration", seen with 24 simulated visitors). Pages draw Altair charts only through here
+    (``where``: a column or container; the page by default).
     """
-    st.vega_lite_chart(spec=chart.to_dict(validate=False), **kwargs)
+    (where or st).vega_lite_chart(spec=chart.to_dict(validate=False), **kwargs)
 
 
 def landscape_pair(

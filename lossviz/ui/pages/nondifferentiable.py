@@ -89,7 +89,7 @@ def render_functions(s: NondiffSettings) -> None:
     curves = nondifferentiable.step_curves(s.temperature)
     # two charts in two columns: side by side on a wide screen, stacked on a phone
     for column, chart in zip(st.columns(2), nondiff_charts.step_charts(curves, s.temperature), strict=True):
-        column.altair_chart(chart, width="stretch")
+        common.draw(chart, column, width="stretch")
     peak = float(curves["d_soft_step"].max())
     st.markdown(
         f"The step's gradient is **0 everywhere** (and undefined at 0): nothing flows back through it. "
@@ -98,7 +98,7 @@ def render_functions(s: NondiffSettings) -> None:
     )
     result = nondifferentiable.argmax_vs_softmax(s.logits, s.temperature)
     c1, c2 = st.columns([3, 2])
-    c1.altair_chart(nondiff_charts.argmax_chart(s.logits, result, s.temperature), width="stretch")
+    common.draw(nondiff_charts.argmax_chart(s.logits, result, s.temperature), c1, width="stretch")
     c2.markdown(
         "**Softmax is a soft argmax.** Argmax jumps from one class to another as the logits move, so its "
         "gradient is zero wherever it is defined. Softmax gives nearly the same answer (most weight on the "
@@ -152,9 +152,7 @@ def render_classifier(s: NondiffSettings, runs: dict) -> None:
             "The straight-through path and the sigmoid surrogate's coincide **bit for bit**: the thin magenta "
             "dashes are drawn on top of the orange path, which shows between them."
         )
-    st.altair_chart(
-        nondiff_charts.zero_one_path_chart({k: r.zero_one for k, r in runs.items()}), width="stretch"
-    )
+    common.draw(nondiff_charts.zero_one_path_chart({k: r.zero_one for k, r in runs.items()}), width="stretch")
 
 
 def render_verdict(s: NondiffSettings, runs: dict) -> None:
