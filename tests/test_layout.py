@@ -73,3 +73,14 @@ def test_pages_never_call_altair_chart():
     ui = pathlib.Path(__file__).resolve().parent.parent / "lossviz" / "ui"
     calls = [str(f) for f in ui.rglob("*.py") if ".altair_chart(" in f.read_text(encoding="utf-8")]
     assert calls == []
+
+
+def test_the_served_app_watches_no_files():
+    # a source file changed under a running server unloaded the app's modules mid-visit
+    # (KeyError: 'lossviz' in visitors' scripts) and every program was compiled again
+    import pathlib
+    import tomllib
+
+    config = pathlib.Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml"
+    server = tomllib.loads(config.read_text(encoding="utf-8"))["server"]
+    assert server["fileWatcherType"] == "none" and server["runOnSave"] is False
