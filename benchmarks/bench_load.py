@@ -430,9 +430,10 @@ class Visitor:
                 result.how = "same page" if self.page == view.page else f"from {PAGE_NAMES[self.page]}"
             page_hash = self.page_hashes.get(view.page) if loaded else None
             # The links design (lossviz.ui.common.check_link): a history entry of a page that names
-            # none of its parameters (what Streamlit pushes on a page switch) gets the page's last
-            # link in this session back, so the view expected there is that link's.
-            if loaded and not view.params and view.page in self.last_link:
+            # none of its parameters, reached from another page (what Streamlit pushes on a page
+            # switch), gets the page's last link in this session back, so the view expected there is
+            # that link's. Within the page such an entry is the page's defaults (its bare link).
+            if loaded and not view.params and view.page in self.last_link and self.page != view.page:
                 result.restored = self.last_link[view.page]
             t0 = time.perf_counter()
             await self.ws.send(rerun_request(view, self.port, page_hash, history=loaded))
