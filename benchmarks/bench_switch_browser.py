@@ -17,9 +17,8 @@ page's main block: new charts, texts and the end of Streamlit's stale-element fa
 page has been quiet for 1 s and Streamlit's status widget is gone. That includes the server's
 rerun, the websocket and the browser's drawing.
 
-Baseline in the same run: a rerun that changes nothing structural (a new learning rate typed
-into the link: the same page loaded again in the same tab is not comparable, so the rerun is
-the explorer's "L' = L" transform button).
+Baseline in the same run: a rerun that changes nothing structural, the explorer's "L′ = L"
+transform button (timed the same way, from its click).
 
 Run from the repo root: ``python benchmarks/bench_switch_browser.py [--rounds N]``.
 """
@@ -82,16 +81,23 @@ def _idle(page, quiet_ms: float = 1000.0, timeout: float = 60.0) -> None:
     raise TimeoutError("the page did not settle")
 
 
-def _choose(page, label: str, option: str) -> float:
-    """Chooses ``option`` in the select box ``label``; seconds from the option's click to the last
-    change of the page."""
+def _timed(page, act) -> float:
+    """Seconds from the last click ``act()`` makes to the last change of the page it causes."""
     page.evaluate(OBSERVE)
-    box = page.get_by_label(label, exact=True)
-    box.click()
-    page.get_by_role("option", name=option, exact=True).click()
+    act()
     _idle(page)
     clicked, last = page.evaluate("[window.__click, window.__last]")
     return (last - clicked) / 1000.0
+
+
+def _choose(page, label: str, option: str) -> float:
+    """Chooses ``option`` in the select box ``label`` (:func:`_timed` from the option's click)."""
+
+    def act() -> None:
+        page.get_by_label(label, exact=True).click()
+        page.get_by_role("option", name=option, exact=True).click()
+
+    return _timed(page, act)
 
 
 def main() -> None:
@@ -132,14 +138,8 @@ def main() -> None:
             page.evaluate(OBSERVE)
             _idle(page)
             for _ in range(args.rounds):
-                page.evaluate(OBSERVE)
-                page.get_by_role("button", name="L′ = L").click()
-                _idle(page)
-                clicked, last = page.evaluate("[window.__click, window.__last]")
-                baseline.append((last - clicked) / 1000.0)
-                page.evaluate(OBSERVE)
-                page.get_by_role("button", name="c = −2π").click()
-                _idle(page)
+                baseline.append(_timed(page, page.get_by_role("button", name="L′ = L").click))
+                _timed(page, page.get_by_role("button", name="c = −2π").click)  # back, for the next round
             browser.close()
     finally:
         server.stop()

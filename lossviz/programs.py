@@ -67,7 +67,7 @@ class Programs:
         self.fun = fun
         self.static = tuple(static)
         self.name = name
-        self.programs: LRU[Hashable, Any] = LRU(maxsize, on_evict=lambda key, jitted: release_memory())
+        self.programs: LRU[Hashable, Any] = LRU(maxsize, on_evict=lambda key, compiled: release_memory())
         REGISTRY[name] = self
 
     @property
@@ -85,16 +85,16 @@ class Programs:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         key, static, traced = self.key(args, kwargs)
-        jitted = self.programs.lookup(key)
-        if jitted is not None:
-            return jitted(*args, **traced)
+        compiled = self.programs.lookup(key)
+        if compiled is not None:
+            return compiled(*args, **traced)
         # A new program: one compile at a time in the process. Compiling takes hundreds of MB
         # for a moment, and both cores are better spent on one compile than shared by several.
         with COMPILE_LOCK:
-            jitted = self.programs.get(
+            compiled = self.programs.get(
                 key, lambda: jax.jit(functools.partial(self.fun, **static)).lower(*args, **traced).compile()
             )
-            out = jitted(*args, **traced)
+            out = compiled(*args, **traced)
         release_memory()
         return out
 

@@ -181,8 +181,8 @@ def test_on_a_cold_server_the_still_pair_turns_live_and_play_is_there(browser, t
             page.get_by_text("The live preview (drag, play, learning rate) is being prepared").wait_for(
                 timeout=120_000
             )
-            assert page.locator("input[type=range][name=step]").count() == 0  # the still pair
             step = page.locator("input[type=range][name=step]")
+            assert step.count() == 0  # the still pair
             step.wait_for(timeout=180_000)  # the page turned live by itself
             play = page.get_by_role("button", name="Play")
             play.wait_for(state="visible", timeout=30_000)

@@ -168,7 +168,7 @@ def test_malloc_arenas_are_limited(limit):
 
 
 _FLAGS = """
-import os, sys
+import os
 import lossviz, jax.numpy as jnp
 print(os.environ["XLA_FLAGS"])
 print(float(jnp.sum(jnp.arange(4.0))))  # the backend starts with these flags

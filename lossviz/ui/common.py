@@ -174,7 +174,7 @@ def draw(chart: Any, where: Any = None, **kwargs: Any) -> None:
     iteration", seen with 24 simulated visitors). Pages draw Altair charts only through here
     (``where``: a column or container; the page by default).
     """
-    (where or st).vega_lite_chart(spec=chart.to_dict(validate=False), **kwargs)
+    (st if where is None else where).vega_lite_chart(spec=chart.to_dict(validate=False), **kwargs)
 
 
 def landscape_pair(

@@ -130,7 +130,8 @@ export default function ({ parentElement, data, setTriggerValue, setStateValue }
       const label = lr.nextElementSibling;
       const rate = () => lrs[Math.max(0, Math.min(lrs.length - 1, Number(lr.value)))];
       // only when it differs: this runs every 300 ms, and a write is a DOM change even if equal
-      if (label && label.textContent !== fmt(rate())) label.textContent = fmt(rate());
+      const shown = fmt(rate());
+      if (label && label.textContent !== shown) label.textContent = shown;
       if (!lr.dataset.lossviz) {
         lr.dataset.lossviz = '1';
         lr.addEventListener('input', () => { if (lr.nextElementSibling) lr.nextElementSibling.textContent = fmt(rate()); });
