@@ -242,7 +242,7 @@ CHUNK = 10
 BATCH_SIZES = (0, 16, 32, 64, 128)
 """The minibatch sizes a program serves (0: the full batch); the size is traced data."""
 MAX_BATCH = max(BATCH_SIZES)
-"""Rows every minibatch step gathers; a smaller size weighs the rows past it 0 (one body for all sizes)."""
+"""The largest minibatch: each epoch's order is padded by this many rows, so every gather stays inside it."""
 
 FRAMES = ((376, 126, 4, 3), (1347, 450, 64, 10))
 """Shapes ``(n_train, n_test, features, classes)`` that data sets are padded to.
@@ -314,33 +314,37 @@ class Data(NamedTuple):
 def _lane_epoch(carry, scale, shift, perm, batch, data: Data, tx, activation: str):
     """One epoch of one variant: an optimizer step per minibatch on ``scale * L + shift``.
 
-    The minibatch size is ``BATCH_SIZES[batch]`` (traced). Every size shares
-    one body: step ``s`` gathers the :data:`MAX_BATCH` rows from position
-    ``s * size`` of ``perm`` (whose first ``data.n`` entries order the real
-    points) and weighs the first ``size`` of them, so the loss is the mean over
-    the minibatch; the epoch is a loop of ``n // size`` such steps. Size 0 is one step on the full batch (the host picks it for a
-    size >= ``n``): every real row, in the data's own order.
+    The minibatch size is ``BATCH_SIZES[batch]`` (traced): each size is a branch of one
+    ``lax.switch`` whose step ``s`` gathers exactly its rows from position ``s * size`` of
+    ``perm`` (whose first ``data.n`` entries order the real points); the epoch is a loop of
+    ``n // size`` such steps. Size 0 is one step on the full batch (the host picks it for a size
+    >= ``n``): every real row, in the data's own order.
     """
     size = jnp.array(BATCH_SIZES, jnp.int32)[batch]
-    rows = jnp.arange(MAX_BATCH) < size
 
-    def objective_at(s):
-        def full(p):
-            return (
-                scale * _mean_cross_entropy(p, data.x, data.y, data.classes, activation, data.weights) + shift
-            )
+    def full(p, s):
+        return scale * _mean_cross_entropy(p, data.x, data.y, data.classes, activation, data.weights) + shift
 
-        def minibatch(p):
-            idx = jax.lax.dynamic_slice(perm, (s * size,), (MAX_BATCH,))
+    def minibatch(rows: int):
+        def objective(p, s):
+            idx = jax.lax.dynamic_slice(perm, (s * rows,), (rows,))
             ce = _cross_entropies(p, data.x[idx], data.y[idx], data.classes, activation)
-            return scale * (jnp.sum(jnp.where(rows, ce, 0.0)) / size) + shift
+            return scale * jnp.mean(ce) + shift
 
-        return lambda p: jax.lax.cond(size == 0, full, minibatch, p)
+        return objective
+
+    # a branch per size, each gathering exactly its rows (one gather of the largest size, weighted,
+    # would cost a small batch up to 8x the arithmetic)
+    branches = [full if b == 0 else minibatch(b) for b in BATCH_SIZES]
+
+    # each branch differentiated on its own: the gradient of a switch would keep the residuals of
+    # every branch (the full batch's activations too) at every step
+    with_grads = [jax.value_and_grad(b) for b in branches]
 
     def step(s, carry):
         params, state = carry
-        objective = objective_at(s)
-        value, grad = jax.value_and_grad(objective)(params)
+        value, grad = jax.lax.switch(batch, with_grads, params, s)
+        objective = functools.partial(lambda p, s: jax.lax.switch(batch, branches, p, s), s=s)
         updates, state = tx.update(grad, state, params, value=value, grad=grad, value_fn=objective)
         return optax.apply_updates(params, updates), state
 
