@@ -2,7 +2,6 @@
 
 import base64
 import copy
-import functools
 import io
 import json
 import math
@@ -12,9 +11,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import pytest
-from altair.utils.schemapi import validate_jsonschema
-from altair.vegalite.v6.schema.core import load_schema
 from PIL import Image
+from vl import validated
 
 from lossviz.charts import explorer as explorer_charts
 from lossviz.charts import landscape, raster, style
@@ -35,22 +33,14 @@ def rosenbrock_grad(x, y):
     return np.stack([-2 * (1 - x) - 400 * x * (y - x**2), 200 * (y - x**2)], axis=-1)
 
 
-@functools.cache
-def vega_lite_schema() -> dict:
-    return load_schema()
-
-
 def spec(chart) -> dict:
     """A chart's spec, validated against the Vega-Lite schema; strict JSON has no NaN/Infinity.
 
-    Altair charts validate in ``to_dict``; the landscape pair is a plain dict, validated here.
+    Altair charts validate in ``to_dict``; plain dicts (the landscape pair) in :func:`vl.validated`.
     """
     if isinstance(chart, dict):
-        d = chart
-        assert d["$schema"] == alt.SCHEMA_URL
-        validate_jsonschema(d, vega_lite_schema())
-    else:
-        d = chart.to_dict()
+        return validated(chart)
+    d = chart.to_dict()
     json.dumps(d, allow_nan=False)
     return d
 

@@ -14,7 +14,6 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import altair as alt
 import contourpy
 import numpy as np
 
@@ -22,7 +21,7 @@ from lossviz.charts import live as live_layers
 from lossviz.charts.live import Live
 from lossviz.charts.packed import Bounds, Datasets, Spec, decimals, field, pack, packed_xy, row_number, unpack
 from lossviz.charts.raster import colour_positions, grid_image, png_data_url
-from lossviz.charts.style import STYLE_COLOURS, STYLE_DASHES, format_value, tick_labels
+from lossviz.charts.style import SCHEMA_URL, STYLE_COLOURS, STYLE_DASHES, format_value, tick_labels
 from lossviz.lru import LRU
 
 START_SELECTION = "start_click"
@@ -589,7 +588,7 @@ def landscape_pair(
     if live is not None:
         params += live_layers.params(live, views)
     return {
-        "$schema": alt.SCHEMA_URL,
+        "$schema": SCHEMA_URL,
         ("vconcat" if stack else "hconcat"): pairs,
         "spacing": 28,
         "params": params,

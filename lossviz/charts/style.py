@@ -9,6 +9,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+SCHEMA_URL = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
+"""The Vega-Lite schema every spec names (Altair 6.3's; tests validate against it)."""
+
 STYLE_COLOURS = {
     "original": "#ff9e1b",
     "transformed": "#ff3fa4",
