@@ -12,6 +12,8 @@ import pytest
 from page_runs import assert_survives_hostile_link
 from streamlit.testing.v1 import AppTest
 
+from lossviz import verdicts
+from lossviz.charts import style
 from lossviz.ui import cached, settings
 
 TIMEOUT = 180
@@ -400,7 +402,11 @@ def test_after_a_divergence_the_readout_shows_the_last_finite_step(diverged_app)
 
 def test_after_a_divergence_the_all_optimizers_table_is_formatted_text(diverged_app):
     table = diverged_app.dataframe[1].value
-    for column in table.columns:
+    # the verdict: one label per row, drawn as a pill in its kind's colour (the chart's colours)
+    assert all(len(v) == 1 and v[0] in verdicts.KIND_LABELS.values() for v in table["verdict"])
+    config = json.loads(diverged_app.dataframe[1].proto.columns)["verdict"]["type_config"]
+    assert [o["color"] for o in config["options"]] == list(style.VERDICT_COLOURS.values())
+    for column in table.columns.drop("verdict"):
         assert table[column].map(type).eq(str).all(), column  # no raw floats (red precision flags)
     numbers = table.drop(columns=["optimizer", "verdict", "reads the value"]).to_numpy().ravel()
     assert not [x for x in numbers if re.fullmatch(r"\d{8,}", x)]  # never 50598271666995855000

@@ -9,7 +9,6 @@ import re
 
 import altair as alt
 import numpy as np
-import pandas as pd
 import pytest
 from PIL import Image
 from vl import validated
@@ -356,23 +355,21 @@ def test_path_styles_give_colour_and_dash_by_name():
 # --- loss curves and optimizer comparison --------------------------------------------------
 
 
-def test_loss_path_frame_is_tidy():
-    frame = explorer_charts.loss_path_frame(
-        {"original run": (np.arange(3.0), np.arange(3.0) - 1), "transformed run": (np.ones(2), -np.ones(2))}
-    )
-    assert list(frame.columns) == ["step", "run", "quantity", "value"]
-    assert len(frame) == 10 and set(frame["quantity"]) == {"L", "L′"}
-    assert frame.query("run == 'original run' and quantity == 'L′'")["value"].tolist() == [-1.0, 0.0, 1.0]
+def test_finite_losses_are_every_finite_value_of_every_curve():
+    runs = {
+        "original run": (np.arange(3.0), np.arange(3.0) - 1),
+        "transformed run": (np.ones(2), np.array([np.inf, -1])),
+    }
+    assert sorted(explorer_charts.finite_losses(runs).tolist()) == [-1, -1, 0, 0, 1, 1, 1, 1, 2]
+    assert explorer_charts.finite_losses({}).size == 0
 
 
 @pytest.mark.parametrize("log_y", [False, True])
 @pytest.mark.parametrize("current_step", [None, 5])
 def test_loss_path_chart_drops_non_finite_values(log_y, current_step):
     losses = np.array([1.0, -3.0, 1e8, np.inf, np.nan])
-    frame = explorer_charts.loss_path_frame(
-        {"original run": (losses, losses - 2), "transformed run": (-losses, losses)}
-    )
-    d = spec(explorer_charts.loss_path_chart(frame, current_step=current_step, log_y=log_y))
+    runs = {"original run": (losses, losses - 2), "transformed run": (-losses, losses)}
+    d = spec(explorer_charts.loss_path_chart(runs, current_step=current_step, log_y=log_y))
     (curves,) = [v for v in d["datasets"].values() if v and "value" in v[0]]
     assert len(curves) == 4  # one packed record per (run, quantity)
     values = [float(x) for curve in curves for x in curve["value"].split(",")]
@@ -382,7 +379,7 @@ def test_loss_path_chart_drops_non_finite_values(log_y, current_step):
 
 
 def test_loss_path_chart_of_an_empty_frame_validates():
-    spec(explorer_charts.loss_path_chart(explorer_charts.loss_path_frame({}), current_step=0, log_y=True))
+    spec(explorer_charts.loss_path_chart({}, current_step=0, log_y=True))
 
 
 def test_symlog_ticks_cover_both_signs():
@@ -403,16 +400,21 @@ def test_chart_kind_labels_are_the_verdicts():
     from lossviz.verdicts import KIND_LABELS as verdict_labels
 
     assert verdict_labels == KIND_LABELS and set(style.VERDICT_COLOURS) == set(KIND_LABELS)
-    assert set(style.VERDICT_BACKGROUNDS) == set(KIND_LABELS)
+
+
+def _rows(optimizers, deviations, kinds) -> list[dict]:
+    """The all-optimizers rows the chart reads (lossviz.ui.cached.all_optimizers)."""
+    return [
+        {"optimizer": o, "max_dtheta": d, "kind": k}
+        for o, d, k in zip(optimizers, deviations, kinds, strict=True)
+    ]
 
 
 def test_optimizer_deviation_chart_shows_zero_and_diverged_runs():
-    frame = pd.DataFrame(
-        {
-            "optimizer": ["sgd", "momentum", "adam", "polyak", "broken"],
-            "max_dtheta": [0.0, 1e-7, 0.3, np.inf, np.nan],
-            "kind": ["identical", "same_path", "different", "diverged", "diverged"],
-        }
+    frame = _rows(
+        ["sgd", "momentum", "adam", "polyak", "broken"],
+        [0.0, 1e-7, 0.3, np.inf, np.nan],
+        ["identical", "same_path", "different", "diverged", "diverged"],
     )
     d = spec(explorer_charts.optimizer_deviation_chart(frame, KIND_LABELS))
     (rows,) = d["datasets"].values()
@@ -427,7 +429,7 @@ def test_optimizer_deviation_chart_shows_zero_and_diverged_runs():
 
 @pytest.mark.parametrize("kinds", [["identical"] * 3, ["ascent", "identical", "different"], ["diverged"]])
 def test_each_verdict_has_one_colour_whatever_the_data(kinds):
-    frame = pd.DataFrame({"optimizer": list("abc")[: len(kinds)], "max_dtheta": 0.5, "kind": kinds})
+    frame = _rows(list("abc")[: len(kinds)], [0.5] * len(kinds), kinds)
     colour = spec(explorer_charts.optimizer_deviation_chart(frame, KIND_LABELS))["layer"][0]["encoding"][
         "color"
     ]
@@ -439,7 +441,7 @@ def test_each_verdict_has_one_colour_whatever_the_data(kinds):
 
 
 def test_optimizer_deviation_legend_shows_whole_labels_below_the_bars():
-    frame = pd.DataFrame({"optimizer": ["a"], "max_dtheta": [0.0], "kind": ["different"]})
+    frame = _rows(["a"], [0.0], ["different"])
     d = spec(explorer_charts.optimizer_deviation_chart(frame, KIND_LABELS))
     legend = d["layer"][0]["encoding"]["color"]["legend"]
     assert legend["orient"] == "bottom" and legend["labelLimit"] == 0  # 0: no limit, never "different p…"
@@ -449,8 +451,8 @@ def test_optimizer_deviation_legend_shows_whole_labels_below_the_bars():
 
 def test_no_chart_text_is_fixed_black():
     # black text vanishes on Streamlit's dark theme: every text mark names a readable colour
-    frame = pd.DataFrame({"optimizer": ["a"], "max_dtheta": [0.0], "kind": ["identical"]})
-    losses = explorer_charts.loss_path_frame({"original run": (np.ones(3), np.ones(3))})
+    frame = _rows(["a"], [0.0], ["identical"])
+    losses = {"original run": (np.ones(3), np.ones(3))}
     for chart in (
         explorer_charts.optimizer_deviation_chart(frame, KIND_LABELS),
         explorer_charts.loss_path_chart(losses, current_step=1, diverged_at=2),
@@ -463,15 +465,14 @@ def test_no_chart_text_is_fixed_black():
 
 def test_loss_path_chart_marks_the_divergence_and_has_readable_linear_ticks():
     losses = np.array([1.0, 10.0, 3e24, np.inf])
-    frame = explorer_charts.loss_path_frame({"original run": (losses, losses)})
-    d = spec(explorer_charts.loss_path_chart(frame, diverged_at=3))
+    d = spec(explorer_charts.loss_path_chart({"original run": (losses, losses)}, diverged_at=3))
     assert "diverged at step 3" in json.dumps(d["datasets"])
     assert d["width"] == "container"
     assert d["layer"][0]["encoding"]["y"]["axis"]["labelExpr"] == style.READABLE_TICK
 
 
 def test_optimizer_deviation_chart_of_an_empty_frame_validates():
-    empty = pd.DataFrame({"optimizer": [], "max_dtheta": [], "kind": []})
+    empty = _rows([], [], [])
     assert (
         spec(explorer_charts.optimizer_deviation_chart(empty, KIND_LABELS))["layer"][0]["mark"]["type"]
         == "bar"

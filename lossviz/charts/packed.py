@@ -11,7 +11,6 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import altair as alt
 import numpy as np
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
@@ -33,25 +32,6 @@ def decimals(lo: float, hi: float) -> int:
 def packed_xy(xy: np.ndarray, bounds: Bounds) -> dict[str, str]:
     """``w1``/``w2`` columns of ``xy`` (n, 2) rounded to a 20th of a pixel, packed."""
     return {"w1": pack(xy[:, 0], decimals(*bounds[0])), "w2": pack(xy[:, 1], decimals(*bounds[1]))}
-
-
-def unpacked(records: list[dict[str, Any]], fields: Sequence[str]) -> alt.Chart:
-    """A chart of ``records`` whose packed ``fields`` become one row per number.
-
-    Numbers travel as comma-joined strings: about a third of the JSON of one
-    object per row, and Altair neither deep-copies nor validates them one by one
-    (lists of numbers made ``to_dict`` of one explorer view slow).
-    """
-    chart = alt.Chart(inline(records)).transform_calculate(**{f: f"split(datum.{f}, ',')" for f in fields})
-    return chart.transform_flatten(list(fields)).transform_calculate(
-        **{f: f"toNumber(datum.{f})" for f in fields}
-    )
-
-
-def inline(records: list[dict[str, Any]]) -> dict[str, Any]:
-    # a plain dict skips Altair's DataFrame handling (and its 5000-row limit) and is still
-    # consolidated into the top-level `datasets`, so data identical in both panels is sent once
-    return {"values": records}
 
 
 class Datasets(dict[str, list[dict[str, Any]]]):

@@ -38,15 +38,6 @@ VERDICT_COLOURS = {
     "diverged": "gray",
     "ascent": "red",
 }
-# The same colours as translucent table-cell backgrounds: readable on white and on dark #0e1117.
-VERDICT_BACKGROUNDS = {
-    "identical": "rgba(33, 195, 84, 0.25)",
-    "same_path": "rgba(28, 131, 225, 0.25)",
-    "same_end": "rgba(128, 61, 245, 0.25)",
-    "different": "rgba(255, 164, 33, 0.3)",
-    "diverged": "rgba(128, 132, 149, 0.3)",
-    "ascent": "rgba(255, 75, 75, 0.3)",
-}
 # Text and rules drawn by a chart itself (not by the theme's axes): mid-luminance grey, readable
 # on a white page (contrast ~3.7) and on Streamlit's dark #0e1117 (~5.2); never fixed black.
 NEUTRAL = "#808495"

@@ -11,10 +11,9 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from lossviz import datasets, engine, nondifferentiable, training, verdicts
@@ -144,8 +143,11 @@ def _run_pair(s: ExplorerSettings) -> tuple[Run, Run, np.ndarray]:
     return original, transformed, apply_to_host_values(original.loss, s.scale, s.g, s.shift)
 
 
-def all_optimizers(s: ExplorerSettings, tolerance: float) -> pd.DataFrame:
-    """For every optimizer preset (default hyper-parameters): does the transform change its path?"""
+def all_optimizers(s: ExplorerSettings, tolerance: float) -> list[dict[str, Any]]:
+    """For every optimizer preset (default hyper-parameters): does the transform change its path?
+
+    One row per preset, in :data:`~lossviz.optimizers.OPTIMIZERS` order.
+    """
     # the table ignores the chosen optimizer and the playback step: one cache entry for all of them
     return _all_optimizers(
         dataclasses.replace(
@@ -156,7 +158,7 @@ def all_optimizers(s: ExplorerSettings, tolerance: float) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _all_optimizers(s: ExplorerSettings, tolerance: float) -> pd.DataFrame:
+def _all_optimizers(s: ExplorerSettings, tolerance: float) -> list[dict[str, Any]]:
     lanes = [lane for name, preset in OPTIMIZERS.items() for lane in _pair(s, name, preset.defaults())]
     runs = engine.run_lanes(lanes)  # all 20 runs in one call of the one program
     rows = []
@@ -178,7 +180,7 @@ def _all_optimizers(s: ExplorerSettings, tolerance: float) -> pd.DataFrame:
                 "kind": v.kind,
             }
         )
-    return pd.DataFrame(rows)
+    return rows
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

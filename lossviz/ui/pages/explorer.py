@@ -8,11 +8,13 @@ values; the ``render_*`` functions only draw.
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from typing import Any
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from lossviz import verdicts
@@ -379,7 +381,7 @@ def render_readout(s: ExplorerSettings, runs: tuple[Run, Run], along: np.ndarray
                 "L′": _number(objective[shown]),
             }
         )
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(pa.Table.from_pylist(rows), hide_index=True, width="stretch")
 
 
 def _diverged_at(runs: tuple[Run, Run]) -> int | None:
@@ -388,17 +390,15 @@ def _diverged_at(runs: tuple[Run, Run]) -> int | None:
 
 
 def render_loss_chart(runs: tuple[Run, Run], along: np.ndarray, step: int) -> None:
-    frame = explorer_charts.loss_path_frame(
-        {"original run": (runs[0].loss, along), "transformed run": (runs[1].loss, runs[1].objective)}
-    )
-    finite = frame["value"][np.isfinite(frame["value"])]
-    spread = finite.abs().max() / max(finite.abs().min(), 1e-12) if len(finite) else 1.0
+    curves = {"original run": (runs[0].loss, along), "transformed run": (runs[1].loss, runs[1].objective)}
+    finite = np.abs(explorer_charts.finite_losses(curves))
+    spread = finite.max() / max(finite.min(), 1e-12) if finite.size else 1.0
     wide = bool(spread > 1e4)
     # keyed by what the data suggests: a choice made for small losses does not stick to a diverged
     # run's 1e24 (nor the reverse); within one regime the viewer's choice stays
     log_y = st.toggle("symlog y-axis", value=wide, key=f"loss_log_y_{'wide' if wide else 'narrow'}")
     chart = explorer_charts.loss_path_chart(
-        frame, current_step=step, log_y=log_y, diverged_at=_diverged_at(runs)
+        curves, current_step=step, log_y=log_y, diverged_at=_diverged_at(runs)
     )
     common.draw(chart, width="stretch")
 
@@ -454,33 +454,40 @@ def family_sentence(fams: cached.Families) -> str:
     return f"The two runs are identical bit for bit from {same:,} of the {n:,} starts of a {grid} grid."
 
 
-def _final(loss: float, diverged_at: Any) -> str:
-    return f"diverged at step {int(diverged_at)}" if pd.notna(diverged_at) else _number(loss)
+def _final(loss: float, diverged_at: int | None) -> str:
+    return f"diverged at step {int(diverged_at)}" if diverged_at is not None else _number(loss)
 
 
-def all_optimizers_table(table: pd.DataFrame) -> pd.io.formats.style.Styler:
-    """The all-optimizers table as text (no 50598271666995855000), verdicts on their colour."""
-    shown = pd.DataFrame(
-        {
-            "optimizer": table["optimizer"],
-            "verdict": table["verdict"],
-            "reads the value": table["reads the value"],
-            "max |Δθ|": ["diverged" if not np.isfinite(d) else _number(d) for d in table["max_dtheta"]],
-            "first difference at step": table["first difference at step"],
-            "final L (original)": list(map(_final, table["final L (original)"], table["diverged_original"])),
-            "final L (transformed)": list(
-                map(_final, table["final L (transformed)"], table["diverged_transformed"])
-            ),
-        }
+def all_optimizers_table(rows: list[dict[str, Any]]) -> pa.Table:
+    """The all-optimizers table as text (no 50598271666995855000); the verdict a label in its colour.
+
+    The verdict is a one-label list: ``ALL_OPTIMIZERS_COLUMNS`` shows it as a pill in its kind's
+    colour, drawn in the viewer's theme's shade (as the chart's bars and the verdict box).
+    """
+    return pa.Table.from_pylist(
+        [
+            {
+                "optimizer": r["optimizer"],
+                "verdict": [r["verdict"]],
+                "reads the value": r["reads the value"],
+                "max |Δθ|": "diverged" if not np.isfinite(r["max_dtheta"]) else _number(r["max_dtheta"]),
+                "first difference at step": r["first difference at step"],
+                "final L (original)": _final(r["final L (original)"], r["diverged_original"]),
+                "final L (transformed)": _final(r["final L (transformed)"], r["diverged_transformed"]),
+            }
+            for r in rows
+        ]
     )
-    backgrounds = [f"background-color: {style.VERDICT_BACKGROUNDS[k]}" for k in table["kind"]]
-    return shown.style.apply(lambda _: backgrounds, subset=["verdict"])
 
 
 # wide enough for "different path and end point" from the first render on
 ALL_OPTIMIZERS_COLUMNS = {
     "optimizer": st.column_config.TextColumn(width=95, pinned=True),
-    "verdict": st.column_config.TextColumn(width=215),
+    "verdict": st.column_config.MultiselectColumn(
+        width=215,
+        options=[verdicts.KIND_LABELS[k] for k in style.VERDICT_COLOURS],
+        color=list(style.VERDICT_COLOURS.values()),
+    ),
     "max |Δθ|": st.column_config.TextColumn(width=80),
     "final L (original)": st.column_config.TextColumn(width=150),
     "final L (transformed)": st.column_config.TextColumn(width=150),
@@ -503,24 +510,18 @@ def render_all_optimizers(s: ExplorerSettings) -> None:
 def trajectories_csv(s: ExplorerSettings, runs: tuple[Run, Run], along: np.ndarray) -> bytes:
     """Both runs as CSV: run, step, the two parameters, ``L`` and ``L'``, one row per step of each run.
 
-    ``along`` is ``L'`` along the original run (the transformed run carries its own).
+    ``along`` is ``L'`` along the original run (the transformed run carries its own). Numbers are
+    float32 written in their shortest form (they read back to the same float32); NaN is empty.
     """
     p = PROBLEMS[s.problem]
-    frames = []
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["run", "step", *p.param_names, "L", "L_transformed"])
     for name, run, objective in (("original", runs[0], along), ("transformed", runs[1], runs[1].objective)):
-        frames.append(
-            pd.DataFrame(
-                {
-                    "run": name,
-                    "step": np.arange(len(run.loss)),
-                    p.param_names[0]: run.params[:, 0],
-                    p.param_names[1]: run.params[:, 1],
-                    "L": run.loss,
-                    "L_transformed": objective,
-                }
-            )
-        )
-    return pd.concat(frames).to_csv(index=False).encode()
+        columns = (run.params[:, 0], run.params[:, 1], run.loss, objective)
+        text = [["" if np.isnan(x) else str(x) for x in np.asarray(c, np.float32)] for c in columns]
+        writer.writerows([name, k, *row] for k, row in enumerate(zip(*text, strict=True)))
+    return out.getvalue().encode()
 
 
 def render_download(s: ExplorerSettings, runs: tuple[Run, Run], along: np.ndarray) -> None:
