@@ -45,7 +45,12 @@ def test_every_lane_equals_its_own_compiled_program_to_float32_rounding(problem,
     assert run.diverged_at == ref.diverged_at
     end = len(run.params) if run.diverged_at is None else run.diverged_at
     np.testing.assert_allclose(run.params[:end], ref.params[:end], rtol=2e-5, atol=2e-6)
-    np.testing.assert_allclose(run.objective[:end], ref.loss[:end], rtol=2e-5, atol=2e-6)
+    # near a minimum L is a difference of terms as large as the run's first losses (Himmelblau's
+    # x² + y − 11): its float32 rounding is absolute, a few ulps of the largest loss along the run
+    scale = np.abs(ref.loss[:end]).max(initial=0.0)
+    np.testing.assert_allclose(
+        run.objective[:end], ref.loss[:end], rtol=2e-5, atol=max(2e-6, 4 * np.finfo(np.float32).eps * scale)
+    )
 
 
 def test_a_short_run_is_the_start_of_a_long_one():
