@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from lossviz import nondifferentiable
@@ -88,8 +88,8 @@ def render_functions(s: NondiffSettings) -> None:
     st.subheader("1 · Hard functions and their soft versions")
     curves = nondifferentiable.step_curves(s.temperature)
     # two charts in two columns: side by side on a wide screen, stacked on a phone
-    for column, chart in zip(st.columns(2), nondiff_charts.step_charts(curves, s.temperature), strict=True):
-        common.draw(chart, column, width="stretch")
+    for column, spec in zip(st.columns(2), nondiff_charts.step_charts(curves, s.temperature), strict=True):
+        common.draw(spec, where=column, width="stretch")
     peak = float(curves["d_soft_step"].max())
     st.markdown(
         f"The step's gradient is **0 everywhere** (and undefined at 0): nothing flows back through it. "
@@ -98,7 +98,7 @@ def render_functions(s: NondiffSettings) -> None:
     )
     result = nondifferentiable.argmax_vs_softmax(s.logits, s.temperature)
     c1, c2 = st.columns([3, 2])
-    common.draw(nondiff_charts.argmax_chart(s.logits, result, s.temperature), c1, width="stretch")
+    common.draw(nondiff_charts.argmax_chart(s.logits, result, s.temperature), where=c1, width="stretch")
     c2.markdown(
         "**Softmax is a soft argmax.** Argmax jumps from one class to another as the logits move, so its "
         "gradient is zero wherever it is defined. Softmax gives nearly the same answer (most weight on the "
@@ -182,19 +182,18 @@ def render_verdict(s: NondiffSettings, runs: dict) -> None:
         )
     else:
         st.warning("The straight-through and surrogate runs differ here (a diverged run?).")
-    table = pd.DataFrame(
-        [
-            {
-                "method": nondifferentiable.METHODS[f.method].label,
-                "gradient": nondifferentiable.METHODS[f.method].gradient,
-                "moved": "yes" if f.moved else "no",
-                "0-1 error at start": f"{f.zero_one_start:.1%}",
-                "0-1 error at end": f"{f.zero_one_end:.1%}" if np.isfinite(f.zero_one_end) else "—",
-            }
-            for f in found
-        ]
-    )
-    st.dataframe(table, hide_index=True, width="stretch")
+    rows = [
+        {
+            "method": nondifferentiable.METHODS[f.method].label,
+            "gradient": nondifferentiable.METHODS[f.method].gradient,
+            "moved": "yes" if f.moved else "no",
+            "0-1 error at start": f"{f.zero_one_start:.1%}",
+            "0-1 error at end": f"{f.zero_one_end:.1%}" if np.isfinite(f.zero_one_end) else "—",
+        }
+        for f in found
+    ]
+    # an Arrow table, as Streamlit sends it: no pandas DataFrame on the way
+    st.dataframe(pa.Table.from_pylist(rows), hide_index=True, width="stretch")
 
 
 def main() -> None:
