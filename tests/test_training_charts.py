@@ -1,10 +1,15 @@
 """Chart builders of the "Train a network" page: valid Vega-Lite, JSON without NaN, also for diverged runs."""
 
+import copy
 import json
+import math
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
+from vl import validated
 
 from lossviz.charts import training as tc
 
@@ -21,17 +26,85 @@ def _curves(diverged: bool = False) -> dict[str, np.ndarray]:
     return {"original": loss, "shifted": loss - 2 * np.pi, "negated": negated}
 
 
-def _valid(chart) -> dict:
-    spec = chart.to_dict()  # validates against the Vega-Lite schema
-    text = json.dumps(spec, allow_nan=False)
-    assert len(text) < 300_000
+def _valid(spec: dict) -> dict:
+    validated(spec)  # the Vega-Lite schema, strict JSON, Arrow tables
+    assert len(json.dumps(spec)) < 300_000
     return spec
+
+
+def _drawn(spec: dict, layer: dict) -> list[dict]:
+    """The rows a layer draws: its records through its transforms, done here as Vega does them.
+
+    Only the transforms the curve layers use are known (anything else fails the test), so a
+    change in how the curves travel is caught here first.
+    """
+    rows = [dict(r) for r in spec["datasets"][layer["data"]["name"]]]
+    for t in layer.get("transform", []):
+        if "window" in t:
+            assert t == {"window": [{"op": "row_number", "as": "epoch"}]}
+            rows = [{**r, "epoch": i + 1} for i, r in enumerate(rows)]
+        elif "fold" in t:
+            assert t["as"] == ["variant", "value"]
+            rows = [{**r, "variant": f, "value": r.get(f)} for r in rows for f in t["fold"]]
+        elif "filter" in t:
+            assert t["filter"] == "isValid(datum.value) && isFinite(datum.value)"
+            rows = [r for r in rows if r["value"] is not None and math.isfinite(r["value"])]
+        elif "calculate" in t:
+            assert t["calculate"] == tc._RUN_LABEL and t["as"] == "run"
+            rows = [{**r, "run": tc.VARIANT_LABELS.get(r["variant"], r["variant"])} for r in rows]
+        else:
+            raise AssertionError(f"unknown transform {t}")
+    return rows
+
+
+def _points(spec: dict) -> dict[str, list[tuple[int, float]]]:
+    """Each drawn run's ``(epoch, value)`` points, from every curve layer of a chart."""
+    points: dict[str, list[tuple[int, float]]] = {}
+    for layer in spec["layer"]:
+        if layer["mark"]["type"] == "line":
+            for r in _drawn(spec, layer):
+                assert r["run"] == tc.VARIANT_LABELS[r["variant"]]
+                points.setdefault(r["variant"], []).append((r["epoch"], r["value"]))
+    return points
+
+
+def _expected(curves: dict[str, np.ndarray], keep=np.isfinite) -> dict[str, list[tuple[int, float]]]:
+    expected = {}
+    for name, values in curves.items():
+        v = np.asarray(values, dtype=float)
+        epochs = np.flatnonzero(keep(v))
+        if epochs.size:
+            expected[name] = [(int(e) + 1, float(v[e])) for e in epochs]
+    return expected
 
 
 @pytest.mark.parametrize("diverged", [False, True])
 def test_loss_charts(diverged):
-    objective, loss = (_valid(c) for c in tc.loss_charts(_curves(diverged), _curves(diverged), -2 * np.pi))
+    curves = _curves(diverged)
+    objective, loss = (_valid(c) for c in tc.loss_charts(curves, curves, -2 * np.pi))
     assert "shifted (L + c)" in json.dumps(objective) and "shifted (L + c)" in json.dumps(loss)
+    # every finite value drawn at its epoch, a diverged run's NaN/inf left out; the log axis
+    # leaves out what is not above 0 too (the negated and shifted runs here)
+    assert _points(objective) == _expected(curves)
+    assert _points(loss) == _expected(curves, keep=lambda v: np.isfinite(v) & (v > 0))
+    assert set(_points(loss)) == {"original"}
+
+
+def test_curves_travel_as_one_record_per_epoch_with_null_for_non_finite():
+    curves = _curves(diverged=True)
+    curves["original"][2:4] = [np.nan, 0.0]  # a gap, and a perfect fit (no place on a log axis)
+    spec = _valid(tc.curve_chart(curves, "t", "y"))
+    first, last = spec["layer"]
+    assert first["data"] == last["data"]  # both layers read one data set
+    records = spec["datasets"][first["data"]["name"]]
+    assert len(records) == EPOCHS and all(set(r) == {"original", "shifted", "negated"} for r in records)
+    assert [r["negated"] for r in records[5:]] == [None] * 7  # -inf, then NaN
+    assert records[4]["negated"] == float(curves["negated"][4])
+    assert [r["original"] for r in records[2:4]] == [None, 0.0]
+    assert _points(spec) == _expected(curves)
+    log = _valid(tc.curve_chart(curves, "t", "L", log=True))
+    assert _points(log) == _expected(curves, keep=lambda v: np.isfinite(v) & (v > 0))
+    assert [r["original"] for r in log["datasets"][log["layer"][0]["data"]["name"]][2:4]] == [None, None]
 
 
 @pytest.mark.parametrize("diverged", [False, True])
@@ -105,16 +178,18 @@ def test_all_nan_run_still_draws():
 
 
 def test_the_dashed_shifted_run_is_drawn_last_and_thinner():
-    spec = tc.curve_chart(_curves(), "t", "y").to_dict()
+    spec = _valid(tc.curve_chart(_curves(), "t", "y"))
     first, last = spec["layer"]
+    assert {r["variant"] for r in _drawn(spec, first)} == {"original", "negated"}
+    assert {r["variant"] for r in _drawn(spec, last)} == {"shifted"}
     assert last["mark"]["strokeDash"] == tc.VARIANT_DASHES["shifted"]
     assert last["mark"]["strokeWidth"] < first["mark"]["strokeWidth"]
 
 
 def test_same_colours_in_every_chart():
     texts = [
-        json.dumps([c.to_dict() for c in tc.loss_charts(_curves(), _curves(), -1.0)]),
-        json.dumps([c.to_dict() for c in tc.accuracy_charts(_curves(), _curves())]),
+        json.dumps([_valid(c) for c in tc.loss_charts(_curves(), _curves(), -1.0)]),
+        json.dumps([_valid(c) for c in tc.accuracy_charts(_curves(), _curves())]),
     ]
     for colour in tc.VARIANT_COLOURS.values():
         assert all(colour in t for t in texts)
@@ -155,3 +230,27 @@ def test_class_map_is_light_and_flipped():
     assert rgb.min() > 100  # pale, so the points stay visible
     grey = tc.class_map_rgb(np.full((2, 2, 2), np.nan))  # a diverged network: plain grey
     assert (grey == grey[0, 0, 0]).all()
+
+
+def test_the_builders_need_neither_altair_nor_pandas():
+    # building Altair objects from DataFrames cost ~0.2 s of CPU per view, importing them ~65 MB
+    code = "import sys, lossviz.charts.training\nprint(sorted({m.split('.')[0] for m in sys.modules}))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    modules = set(out.split("'"))
+    assert "numpy" in modules and not modules & {"altair", "pandas"}
+
+
+def test_drawing_a_spec_leaves_it_as_it_was():
+    # the page caches the specs of a view and draws them on every rerun, in every session
+    from lossviz.ui import common
+
+    x = np.random.default_rng(1).normal(size=(50, 2))
+    specs = [
+        *tc.loss_charts(_curves(True), _curves(True), -2 * np.pi),
+        *tc.accuracy_charts(_curves(), _curves()),
+        *tc.decision_chart({"original": _grid(2)}, x, np.arange(50) % 2, {"original": 0.9}),
+    ]
+    before = copy.deepcopy(specs)
+    for spec in specs:
+        common.draw(spec, width="stretch")  # Streamlit in bare mode: builds the element, shows nothing
+    assert specs == before
