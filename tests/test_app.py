@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from page_runs import assert_survives_hostile_link
+from page_runs import assert_survives_hostile_link, run_page
 from streamlit.testing.v1 import AppTest
 
 from lossviz import verdicts
@@ -437,3 +437,25 @@ def test_the_symlog_toggle_follows_the_data_rather_than_its_first_value(default_
     _symlog(at).set_value(False).run()  # the viewer's choice holds: linear, with readable ticks
     y = _specs(at)[1]["layer"][0]["encoding"]["y"]
     assert "type" not in y["scale"] and "e'" in y["axis"]["labelExpr"]
+
+
+@pytest.mark.parametrize(
+    "page, query",
+    [("explorer", {"problem": "rosenbrock", "lr": "0.005"}), ("training", {}), ("nondifferentiable", {})],
+)
+def test_streamlit_is_never_handed_data_to_convert_through_pandas(monkeypatch, page, query):
+    # every chart's datasets and every table reach Streamlit as Arrow tables (lossviz.ui.common.
+    # arrow_datasets): records or frames would be converted through pandas, which costs CPU per
+    # view and the memory of importing pandas
+    from streamlit import dataframe_util
+
+    handed = []
+    real = dataframe_util.convert_anything_to_pandas_df
+    monkeypatch.setattr(
+        dataframe_util,
+        "convert_anything_to_pandas_df",
+        lambda data, *a, **k: handed.append(type(data)) or real(data, *a, **k),
+    )
+    at = run_page(page, **query)
+    assert not at.exception
+    assert at.get("vega_lite_chart") and handed == []

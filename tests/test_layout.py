@@ -84,3 +84,15 @@ def test_the_served_app_watches_no_files():
     config = pathlib.Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml"
     server = tomllib.loads(config.read_text(encoding="utf-8"))["server"]
     assert server["fileWatcherType"] == "none" and server["runOnSave"] is False
+
+
+def test_the_pages_import_neither_pandas_nor_altair():
+    # The pages draw plain Vega-Lite dicts and pyarrow tables: pandas and Altair would cost a
+    # server ~65 MB and its cold start ~0.8 s (tests/test_app.py checks that Streamlit is never
+    # handed anything it would convert through pandas)
+    mods = imported_after(
+        "import lossviz.ui.pages.explorer, lossviz.ui.pages.training, lossviz.ui.pages.nondifferentiable,"
+        " lossviz.ui.warmup"
+    )
+    assert "streamlit" in mods and "pyarrow" in mods
+    assert "pandas" not in mods and "altair" not in mods
