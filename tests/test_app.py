@@ -439,14 +439,30 @@ def test_the_symlog_toggle_follows_the_data_rather_than_its_first_value(default_
     assert "type" not in y["scale"] and "e'" in y["axis"]["labelExpr"]
 
 
+class _RefuseImports:
+    """An import hook that refuses (and records) every import of the given packages."""
+
+    def __init__(self, packages: tuple[str, ...]):
+        self.packages, self.attempts = packages, []
+
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in self.packages:
+            self.attempts.append(name)
+            raise ImportError(f"{name}: refused by the test")
+        return None
+
+
 @pytest.mark.parametrize(
     "page, query",
     [("explorer", {"problem": "rosenbrock", "lr": "0.005"}), ("training", {}), ("nondifferentiable", {})],
 )
-def test_streamlit_is_never_handed_data_to_convert_through_pandas(monkeypatch, page, query):
+def test_the_pages_never_import_pandas_or_altair_nor_hand_streamlit_data_for_pandas(monkeypatch, page, query):
     # every chart's datasets and every table reach Streamlit as Arrow tables (lossviz.ui.common.
     # arrow_datasets): records or frames would be converted through pandas, which costs CPU per
-    # view and the memory of importing pandas
+    # view, and importing pandas and Altair costs a server ~65 MB. The test process has imported
+    # both: they are hidden from this run and any import of them is refused.
+    import sys
+
     from streamlit import dataframe_util
 
     handed = []
@@ -456,6 +472,11 @@ def test_streamlit_is_never_handed_data_to_convert_through_pandas(monkeypatch, p
         "convert_anything_to_pandas_df",
         lambda data, *a, **k: handed.append(type(data)) or real(data, *a, **k),
     )
+    run_page(page, **query)  # compiled and cached before the hook: only the page's own run is watched
+    hook = _RefuseImports(("pandas", "altair"))
+    for name in [m for m in sys.modules if m.split(".")[0] in hook.packages]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(sys, "meta_path", [hook, *sys.meta_path])
     at = run_page(page, **query)
     assert not at.exception
-    assert at.get("vega_lite_chart") and handed == []
+    assert at.get("vega_lite_chart") and handed == [] and hook.attempts == []

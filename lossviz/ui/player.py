@@ -68,7 +68,8 @@ function fmt(v) {
   return Number(v).toPrecision(3).replace(/\\.?0+$/, '').replace(/\\.?0+e/, 'e');
 }
 
-export default function ({ parentElement, data, setTriggerValue, setStateValue }) {
+export default function ({ parentElement, data: sent, setTriggerValue, setStateValue }) {
+  const data = Array.isArray(sent) ? sent[0] : sent;  // see player() in player.py
   const root = parentElement;
   const host = root.host || root;
   const button = root.querySelector('button.play');
@@ -186,7 +187,9 @@ def player(
     Without ``controls`` it only measures the width."""
     return _player(
         key=key,
-        data={"lrs": list(lrs), "width": int(width), "controls": bool(controls)},
+        # a one-element list, not the dict itself: Streamlit looks for data frames among a dict's
+        # values, and that check imports pandas (~38 MB of the server's memory, for nothing here)
+        data=[{"lrs": list(lrs), "width": int(width), "controls": bool(controls)}],
         on_step_change=on_step,
         on_lr_change=on_lr,
         on_width_change=_nothing,
