@@ -1,6 +1,7 @@
 """Running one page of the app headless with AppTest, from a link's query parameters."""
 
 import json
+import re
 
 from streamlit.testing.v1 import AppTest
 
@@ -22,3 +23,26 @@ def assert_survives_hostile_link(at: AppTest, charts: int) -> None:
     assert len(specs) == charts
     for chart in specs:
         json.loads(chart.proto.spec)  # valid JSON: no NaN or Infinity reached a chart
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
+
+
+def plain(cell: str) -> str:
+    """A Markdown cell's text as shown: a badge's label, escapes undone."""
+    badge = re.fullmatch(r":[a-z]+-badge\[(.*)\]", cell)
+    return re.sub(r"\\(.)", r"\1", badge.group(1) if badge else cell)
+
+
+def markdown_tables(at: AppTest, raw: bool = False) -> list[list[dict[str, str]]]:
+    """The tables a run drew (``lossviz.ui.common.table``: Markdown), as rows ``{column: text}``;
+    with ``raw``, each cell's Markdown as sent."""
+    tables = []
+    for md in at.markdown:
+        lines = md.value.splitlines()
+        if len(lines) >= 2 and lines[0].startswith("| ") and lines[1].startswith("|---"):
+            header = [plain(c) for c in _cells(lines[0])]
+            rows = [_cells(line) for line in lines[2:]]
+            tables.append([dict(zip(header, r if raw else map(plain, r), strict=True)) for r in rows])
+    return tables

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from page_runs import assert_survives_hostile_link, run_page
+from page_runs import assert_survives_hostile_link, markdown_tables, run_page
 from streamlit.testing.v1 import AppTest
 
 from lossviz import verdicts
@@ -50,7 +50,8 @@ def _badge(at: AppTest) -> str:
 
 
 def _badges(at: AppTest) -> list[str]:
-    return [t for t in _texts(at.markdown) if "-badge[" in t]
+    """The verdict box's badges (st.badge writes a Markdown element of one badge; tables are apart)."""
+    return [t for t in _texts(at.markdown) if t.startswith(":") and "-badge[" in t]
 
 
 def _alerts(at: AppTest) -> list[str]:
@@ -69,7 +70,7 @@ def test_defaults_render_without_error(default_app):
     assert "Identical, bit for bit" in _verdict(at)
     # landscape pair, loss along the path, all-optimizers chart
     assert len(at.get("vega_lite_chart")) == 3
-    assert len(at.dataframe) == 2  # readout + all-optimizers table
+    assert len(markdown_tables(at)) == 2  # readout + all-optimizers table
     assert not at.warning  # no notices for a clean link
 
 
@@ -345,9 +346,9 @@ def test_the_whole_page_including_all_optimizers_is_drawn_in_one_run():
     at = _run(steps="60", problem="Beale")
     assert not at.exception
     assert not at.info
-    assert len(at.get("vega_lite_chart")) == 3 and len(at.dataframe) == 2
-    table = at.dataframe[1].value
-    assert len(table) == 10 and table["optimizer"].tolist()[0] == "SGD"
+    assert len(at.get("vega_lite_chart")) == 3 and len(markdown_tables(at)) == 2
+    table = markdown_tables(at)[1]
+    assert len(table) == 10 and table[0]["optimizer"] == "SGD"
 
 
 def test_a_positive_scale_that_diverges_is_called_overshoot_with_its_effective_rate():
@@ -393,26 +394,27 @@ def diverged_app() -> AppTest:
 
 
 def test_after_a_divergence_the_readout_shows_the_last_finite_step(diverged_app):
-    readout = diverged_app.dataframe[0].value
-    assert "nan" not in readout.to_string().lower()
+    readout = markdown_tables(diverged_app)[0]
+    assert "nan" not in str(readout).lower()
     # SGD on Rosenbrock at 0.005 overflows at step 5: the readout stays at step 4 and says so
-    assert readout["step"].tolist() == ["4 (the last finite step)"] * 2
-    assert "e+24" in readout["L"][0]
+    assert [r["step"] for r in readout] == ["4 (the last finite step)"] * 2
+    assert "e+24" in readout[0]["L"]
 
 
 def test_after_a_divergence_the_all_optimizers_table_is_formatted_text(diverged_app):
-    table = diverged_app.dataframe[1].value
-    # the verdict: one label per row, drawn as a pill in its kind's colour (the chart's colours)
-    assert all(len(v) == 1 and v[0] in verdicts.KIND_LABELS.values() for v in table["verdict"])
-    config = json.loads(diverged_app.dataframe[1].proto.columns)["verdict"]["type_config"]
-    assert [o["color"] for o in config["options"]] == list(style.VERDICT_COLOURS.values())
-    for column in table.columns.drop("verdict"):
-        assert table[column].map(type).eq(str).all(), column  # no raw floats (red precision flags)
-    numbers = table.drop(columns=["optimizer", "verdict", "reads the value"]).to_numpy().ravel()
+    table, raw = markdown_tables(diverged_app)[1], markdown_tables(diverged_app, raw=True)[1]
+    # the verdict: a badge in its kind's colour (the chart's colours)
+    colours = {verdicts.KIND_LABELS[k]: c for k, c in style.VERDICT_COLOURS.items()}
+    for row, markdown in zip(table, raw, strict=True):
+        assert markdown["verdict"].startswith(f":{colours[row['verdict']]}-badge[")
+    numbers = [
+        v for row in table for k, v in row.items() if k not in ("optimizer", "verdict", "reads the value")
+    ]
     assert not [x for x in numbers if re.fullmatch(r"\d{8,}", x)]  # never 50598271666995855000
-    assert table.loc[0, "final L (original)"] == "diverged at step 5"
-    widths = json.loads(diverged_app.dataframe[1].proto.columns)
-    assert widths["verdict"]["width"] >= 7 * len("different path and end point")  # not cut at first render
+    assert not [
+        x for x in numbers if re.fullmatch(r"-?\d+\.\d{6,}", x)
+    ]  # 4 significant digits, not raw floats
+    assert table[0]["final L (original)"] == "diverged at step 5"
 
 
 def test_after_a_divergence_the_loss_chart_is_readable(diverged_app):

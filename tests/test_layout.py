@@ -96,3 +96,15 @@ def test_the_pages_import_neither_pandas_nor_altair():
     )
     assert "streamlit" in mods and "pyarrow" in mods
     assert "pandas" not in mods and "altair" not in mods
+
+
+def test_building_the_charts_arrow_tables_imports_no_pandas():
+    # pyarrow imports pandas the first time it builds an array, if pandas is installed (it is,
+    # for Streamlit): lossviz.ui.common makes that look find none
+    mods = imported_after(
+        "import lossviz.ui.common as common\n"
+        "from streamlit import dataframe_util\n"
+        "spec = common.arrow_datasets({'datasets': {'d': [{'a': 1.0, 'b': 'x', 'c': None}]}})\n"
+        "dataframe_util.convert_anything_to_arrow_bytes(spec['datasets']['d'])"
+    )
+    assert "pyarrow" in mods and "pandas" not in mods

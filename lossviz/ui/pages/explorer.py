@@ -14,7 +14,6 @@ import math
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 import streamlit as st
 
 from lossviz import verdicts
@@ -381,7 +380,7 @@ def render_readout(s: ExplorerSettings, runs: tuple[Run, Run], along: np.ndarray
                 "L′": _number(objective[shown]),
             }
         )
-    st.dataframe(pa.Table.from_pylist(rows), hide_index=True, width="stretch")
+    common.table(rows)
 
 
 def _diverged_at(runs: tuple[Run, Run]) -> int | None:
@@ -458,49 +457,32 @@ def _final(loss: float, diverged_at: int | None) -> str:
     return f"diverged at step {int(diverged_at)}" if diverged_at is not None else _number(loss)
 
 
-def all_optimizers_table(rows: list[dict[str, Any]]) -> pa.Table:
-    """The all-optimizers table as text (no 50598271666995855000); the verdict a label in its colour.
-
-    The verdict is a one-label list: ``ALL_OPTIMIZERS_COLUMNS`` shows it as a pill in its kind's
-    colour, drawn in the viewer's theme's shade (as the chart's bars and the verdict box).
-    """
-    return pa.Table.from_pylist(
-        [
-            {
-                "optimizer": r["optimizer"],
-                "verdict": [r["verdict"]],
-                "reads the value": r["reads the value"],
-                "max |Δθ|": "diverged" if not np.isfinite(r["max_dtheta"]) else _number(r["max_dtheta"]),
-                "first difference at step": r["first difference at step"],
-                "final L (original)": _final(r["final L (original)"], r["diverged_original"]),
-                "final L (transformed)": _final(r["final L (transformed)"], r["diverged_transformed"]),
-            }
-            for r in rows
-        ]
-    )
+def all_optimizers_table(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The all-optimizers table as text: no 50598271666995855000, "diverged at step 5" for a run
+    that overflowed; the verdict is drawn as a badge in its kind's colour (:data:`VERDICT_BADGES`)."""
+    return [
+        {
+            "optimizer": r["optimizer"],
+            "verdict": r["verdict"],
+            "reads the value": r["reads the value"],
+            "max |Δθ|": "diverged" if not np.isfinite(r["max_dtheta"]) else _number(r["max_dtheta"]),
+            "first difference at step": r["first difference at step"],
+            "final L (original)": _final(r["final L (original)"], r["diverged_original"]),
+            "final L (transformed)": _final(r["final L (transformed)"], r["diverged_transformed"]),
+        }
+        for r in rows
+    ]
 
 
-# wide enough for "different path and end point" from the first render on
-ALL_OPTIMIZERS_COLUMNS = {
-    "optimizer": st.column_config.TextColumn(width=95, pinned=True),
-    "verdict": st.column_config.MultiselectColumn(
-        width=215,
-        options=[verdicts.KIND_LABELS[k] for k in style.VERDICT_COLOURS],
-        color=list(style.VERDICT_COLOURS.values()),
-    ),
-    "max |Δθ|": st.column_config.TextColumn(width=80),
-    "final L (original)": st.column_config.TextColumn(width=150),
-    "final L (transformed)": st.column_config.TextColumn(width=150),
-}
+# a verdict's label -> its kind's colour, as in the chart's bars and the verdict box
+VERDICT_BADGES = {verdicts.KIND_LABELS[k]: colour for k, colour in style.VERDICT_COLOURS.items()}
 
 
 def render_all_optimizers(s: ExplorerSettings) -> None:
     table = cached.all_optimizers(s, _tolerance(s))
     chart = explorer_charts.optimizer_deviation_chart(table, verdicts.KIND_LABELS)
     common.draw(chart, width="stretch")
-    st.dataframe(
-        all_optimizers_table(table), hide_index=True, width="stretch", column_config=ALL_OPTIMIZERS_COLUMNS
-    )
+    common.table(all_optimizers_table(table), badges={"verdict": VERDICT_BADGES})
     st.caption(
         f"Every optimizer at learning rate {s.lr:g} with its default hyper-parameters, {s.steps} steps, "
         "from the same start, on L and on L′. max |Δθ| = 0 means bit-identical paths."

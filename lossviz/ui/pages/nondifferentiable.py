@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 import streamlit as st
 
 from lossviz import nondifferentiable
@@ -192,8 +191,7 @@ def render_verdict(s: NondiffSettings, runs: dict) -> None:
         }
         for f in found
     ]
-    # an Arrow table, as Streamlit sends it: no pandas DataFrame on the way
-    st.dataframe(pa.Table.from_pylist(rows), hide_index=True, width="stretch")
+    common.table(rows)
 
 
 def main() -> None:
