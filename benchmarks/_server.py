@@ -74,6 +74,16 @@ class Server:
                 raise RuntimeError("streamlit did not start:\n" + self.log_tail())
             time.sleep(0.05)
 
+    def wait_for_log(self, text: str, timeout: float) -> float | None:
+        """Seconds from the start until ``text`` appears in the server's log; ``None`` after ``timeout``."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline and self.proc.poll() is None:
+            with open(self.log.name, errors="replace") as f:
+                if text in f.read():
+                    return time.perf_counter() - self.t0
+            time.sleep(0.2)
+        return None
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()

@@ -40,6 +40,7 @@ opens a websocket to ``/_stcore/stream`` (subprotocol ``streamlit``), sends
 
 ``--warm`` first opens each page once with its defaults (the server's first
 run compiles the programs every view needs; the rest warms in a background
+thread, and the script waits until the server's log says every program is warm
 thread) and leaves those views out of the figures. Without it the baseline's
 first view pays for the warm-up. The app keeps compiled programs in JAX's
 persistent cache (``$LOSSVIZ_JAX_CACHE``, by default ``~/.cache/lossviz/jax``):
@@ -81,6 +82,7 @@ from websockets.asyncio.client import connect
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+WARM_MESSAGE = "lossviz: every program is warm"  # lossviz.ui.warmup.WARM_MESSAGE (tests/test_warmup.py)
 MEMORY_BUDGET_MB = 600.0  # as bench_browser.py
 STEADY_TOLERANCE = 0.05  # --soak: the last quarter's RSS within 5% of the third's
 SAMPLE_EVERY_S = 0.5
@@ -746,6 +748,13 @@ def run_all(args: argparse.Namespace, views: int, seconds: float) -> dict:
             for r in warm:
                 if not r.ok:
                     print(f"  warm-up view {r.view}: {'; '.join(_problems(r))[:200]}")
+            # "after warm-up": the background thread compiles the other programs; wait for it
+            waited = server.wait_for_log(WARM_MESSAGE, timeout=300.0)
+            print(
+                f"every program warm {waited:.1f} s after the server started"
+                if waited is not None
+                else "every program warm: not seen in the server's log within 300 s"
+            )
 
         sampler.phase = "baseline"
         cold = "" if args.warm else " (the first pays for the server's warm-up)"

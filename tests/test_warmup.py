@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 from lossviz.ui import warmup
 
@@ -84,7 +85,7 @@ def test_the_warm_up_thread_stops_between_programs_when_asked(monkeypatch):
     assert w.rest_seconds is None
 
 
-def test_after_the_warm_up_a_full_collection_visits_only_what_visitors_made_since(monkeypatch):
+def test_after_the_warm_up_a_full_collection_visits_only_what_visitors_made_since(monkeypatch, capfd):
     # Streamlit collects garbage after every script run: without the freeze each collection
     # visits every module's and program's objects (~125 ms per view in the app)
     import gc
@@ -109,3 +110,7 @@ def test_after_the_warm_up_a_full_collection_visits_only_what_visitors_made_sinc
         assert len(gc.get_objects()) < before // 10 + len(made_since)
     finally:
         gc.unfreeze()
+    # the load benchmark waits for this line in the server's log ("after warm-up")
+    assert warmup.WARM_MESSAGE in capfd.readouterr().err
+    bench = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_load.py"
+    assert f'WARM_MESSAGE = "{warmup.WARM_MESSAGE}"' in bench.read_text(encoding="utf-8")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import gc
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -27,6 +28,8 @@ from lossviz import engine, nondifferentiable, programs, training
 from lossviz.ui import cached
 from lossviz.ui.settings import TrainingSettings
 
+WARM_MESSAGE = "lossviz: every program is warm"
+"""Printed to the server's log (stderr) when the warm-up thread has compiled every program."""
 REST_DELAY_S = 8.0
 """Seconds between the landing programs and the warm-up of the other pages'."""
 CACHE_ENV = "LOSSVIZ_JAX_CACHE"
@@ -124,6 +127,11 @@ class WarmUp:
             stage()
         self.rest_seconds = time.perf_counter() - start
         settle_heap()
+        print(
+            f"{WARM_MESSAGE} ({self.rest_seconds:.1f} s after the landing page's)",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 @st.cache_resource(show_spinner="Preparing the computations (once per server)…")
