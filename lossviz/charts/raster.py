@@ -61,9 +61,13 @@ def _palette() -> np.ndarray:
 
 
 def data_url(image: Image.Image, **options) -> str:
-    """``image`` as an optimised PNG ``data:`` URL: the one encoder of every raster layer."""
+    """``image`` as a PNG ``data:`` URL: the one encoder of every raster layer.
+
+    zlib's default level, not Pillow's ``optimize`` (level 9 and more filter trials): a 200 x 200
+    map encodes in ~2 ms instead of ~24 ms for ~20% more bytes; a training view encodes three.
+    """
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True, **options)
+    image.save(buffer, format="PNG", compress_level=6, **options)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
