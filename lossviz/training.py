@@ -242,6 +242,8 @@ CHUNK = 10
 BATCH_SIZES = (0, 16, 32, 64, 128)
 """The minibatch sizes a program serves (0: the full batch); the size is traced data."""
 MAX_BATCH = max(BATCH_SIZES)
+GATHERS = (32, 128)
+"""Rows a minibatch step gathers: the smallest of these that holds the size (a branch each)."""
 """The largest minibatch: each epoch's order is padded by this many rows, so every gather stays inside it."""
 
 FRAMES = ((376, 126, 4, 3), (1347, 450, 64, 10))
@@ -314,11 +316,13 @@ class Data(NamedTuple):
 def _lane_epoch(carry, scale, shift, perm, batch, data: Data, tx, activation: str):
     """One epoch of one variant: an optimizer step per minibatch on ``scale * L + shift``.
 
-    The minibatch size is ``BATCH_SIZES[batch]`` (traced): each size is a branch of one
-    ``lax.switch`` whose step ``s`` gathers exactly its rows from position ``s * size`` of
-    ``perm`` (whose first ``data.n`` entries order the real points); the epoch is a loop of
-    ``n // size`` such steps. Size 0 is one step on the full batch (the host picks it for a size
-    >= ``n``): every real row, in the data's own order.
+    The minibatch size is ``BATCH_SIZES[batch]`` (traced). Step ``s`` gathers, from position
+    ``s * size`` of ``perm`` (whose first ``data.n`` entries order the real points), the smallest of
+    :data:`GATHERS` rows that holds the size and weighs the first ``size`` of them, so the loss is
+    the mean over the minibatch; each gather size is a branch of one ``lax.switch`` (a branch per
+    size would compute no spare rows but cost a server ~20 MB more per program). The epoch is a
+    loop of ``n // size`` such steps. Size 0 is one step on the full batch (the host picks it for a
+    size >= ``n``): every real row, in the data's own order.
     """
     size = jnp.array(BATCH_SIZES, jnp.int32)[batch]
 
@@ -326,25 +330,27 @@ def _lane_epoch(carry, scale, shift, perm, batch, data: Data, tx, activation: st
         return scale * _mean_cross_entropy(p, data.x, data.y, data.classes, activation, data.weights) + shift
 
     def minibatch(rows: int):
+        """A minibatch of ``size <= rows`` points: ``rows`` gathered, the first ``size`` weighed."""
+        weights = (jnp.arange(rows) < size).astype(jnp.float32)
+
         def objective(p, s):
-            idx = jax.lax.dynamic_slice(perm, (s * rows,), (rows,))
+            idx = jax.lax.dynamic_slice(perm, (s * size,), (rows,))
             ce = _cross_entropies(p, data.x[idx], data.y[idx], data.classes, activation)
-            return scale * jnp.mean(ce) + shift
+            return scale * (jnp.sum(ce * weights) / size) + shift
 
         return objective
 
-    # a branch per size, each gathering exactly its rows (one gather of the largest size, weighted,
-    # would cost a small batch up to 8x the arithmetic)
-    branches = [full if b == 0 else minibatch(b) for b in BATCH_SIZES]
-
-    # each branch differentiated on its own: the gradient of a switch would keep the residuals of
-    # every branch (the full batch's activations too) at every step
+    # a branch per gather size (the full batch first), each differentiated on its own: the
+    # gradient of a switch would keep the residuals of every branch (the full batch's activations
+    # too) at every step. A size takes the smallest gather that holds it: at most twice its rows.
+    branches = [full, *(minibatch(rows) for rows in GATHERS)]
     with_grads = [jax.value_and_grad(b) for b in branches]
+    kind = jnp.where(size == 0, 0, 1 + jnp.sum(size > jnp.array(GATHERS)))
 
     def step(s, carry):
         params, state = carry
-        value, grad = jax.lax.switch(batch, with_grads, params, s)
-        objective = functools.partial(lambda p, s: jax.lax.switch(batch, branches, p, s), s=s)
+        value, grad = jax.lax.switch(kind, with_grads, params, s)
+        objective = functools.partial(lambda p, s: jax.lax.switch(kind, branches, p, s), s=s)
         updates, state = tx.update(grad, state, params, value=value, grad=grad, value_fn=objective)
         return optax.apply_updates(params, updates), state
 
