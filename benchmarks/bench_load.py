@@ -40,13 +40,12 @@ opens a websocket to ``/_stcore/stream`` (subprotocol ``streamlit``), sends
 
 ``--warm`` first opens each page once with its defaults (the server's first
 run compiles the programs every view needs; the rest warms in a background
-thread, and the script waits until the server's log says every program is warm
-thread) and leaves those views out of the figures. Without it the baseline's
+thread, and the script then waits until the server's log says every program is
+warm) and leaves those views out of the figures. Without it the baseline's
 first view pays for the warm-up. The app keeps compiled programs in JAX's
 persistent cache (``$LOSSVIZ_JAX_CACHE``, by default ``~/.cache/lossviz/jax``):
-a view that needs a new program (the training page compiles per data set,
-width, batch and optimizer) is slower the first time it is ever seen than in a
-later run of this script; the number of cached files at the start is printed.
+a restart loads them instead of compiling; the number of cached files at the
+start is printed.
 
 Budgets: steady memory <= 600 MB (DESIGN.md, "Performance budgets", as in
 bench_browser.py); at once, every view right, no exception, no timeout.
