@@ -35,17 +35,27 @@ def packed_xy(xy: np.ndarray, bounds: Bounds) -> dict[str, str]:
 
 
 class Datasets(dict[str, list[dict[str, Any]]]):
-    """The top-level ``datasets`` of a spec: records keyed by a hash of their content.
+    """The top-level ``datasets`` of a spec, named in the order they are first added.
 
-    Named like Altair names inline data, so records identical in both panels are sent once.
+    Records identical to ones already added (the same data in both panels) are sent once, under
+    the first one's name. Names do not depend on the content: when a rerun changes only the data,
+    the spec is the same, and the browser replaces the data in the chart it has instead of
+    building the chart again (Streamlit compares the spec; a problem or map switch redraws in
+    ~0.6 s instead of ~0.8-0.9 s, a data set switch in ~0.4 s instead of ~0.6 s).
     """
+
+    def __init__(self, start: Datasets | None = None) -> None:
+        """Empty, or a copy of ``start`` (which later additions leave as it is)."""
+        super().__init__(start or {})
+        self._names: dict[bytes, str] = dict(start._names) if start is not None else {}
 
     def add(self, records: list[dict[str, Any]]) -> Spec:
         """Stores ``records``; returns the layer's ``data`` (a reference by name)."""
-        text = json.dumps(records, sort_keys=True)
-        name = "empty" if records == [{}] else "data-" + hashlib.sha256(text.encode()).hexdigest()[:32]
-        self.setdefault(name, records)
-        return {"name": name}
+        digest = hashlib.sha256(json.dumps(records, sort_keys=True).encode()).digest()
+        if digest not in self._names:
+            self._names[digest] = name = f"lossviz_{len(self._names)}"
+            self[name] = records
+        return {"name": self._names[digest]}
 
 
 def unpack(fields: Sequence[str]) -> list[Spec]:

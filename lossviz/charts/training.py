@@ -419,7 +419,7 @@ def decision_chart(
         },
         legend={"orient": "bottom", "title": "class"},
     )
-    shared = Datasets()  # the points are the same in every panel: named (hashed) once
+    shared = Datasets()  # the points are the same in every panel: added once
     dots_data = shared.add(points)
     panels = []
     for name, (gx, gy, probs) in grids.items():
