@@ -370,3 +370,30 @@ def test_the_explorer_path_opens_the_landing_page(server, page):
     assert _query(page) == {"problem": ["Rosenbrock"]}
     assert page.get_by_text("Page not found").count() == 0
     assert _slider(page, "learning rate").get_attribute("aria-valuetext") == "0.002"  # Rosenbrock's own
+
+
+def _pair_texts(page) -> list[str]:
+    """The texts the landscape pair draws (axes, titles, colour-bar labels), in order."""
+    page.wait_for_function(f'document.querySelector("{CHART} svg text")', timeout=120_000)
+    return page.evaluate(
+        f"() => Array.from(document.querySelector(\"{CHART}\").querySelectorAll('svg text'))"
+        ".map(t => t.textContent).filter(t => t.trim())"
+    )
+
+
+def test_a_map_switch_retitles_the_panel_and_relabels_its_colour_bar(server, page):
+    # the title and the colour bar's labels are data read by expressions: a switch that changes
+    # only them keeps the spec, and the browser replaces the data in place; what it then draws must
+    # be what a fresh load of the new view draws
+    page.goto(f"{server}/?g=%E2%88%9AL")
+    _wait_for_charts(page, 3)
+    _settle(page)
+    before = _pair_texts(page)
+    _choose(page, "monotone map g", "log(1 + L)")
+    switched = _pair_texts(page)
+    page.goto(f"{server}/?g=log(1%20%2B%20L)")
+    _wait_for_charts(page, 3)
+    _settle(page)
+    fresh = _pair_texts(page)
+    assert "L′ = log(1 + L) − 6.283" in fresh and "L′ = √L − 6.283" in before
+    assert switched == fresh and switched != before

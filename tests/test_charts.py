@@ -477,3 +477,18 @@ def test_optimizer_deviation_chart_of_an_empty_frame_validates():
         spec(explorer_charts.optimizer_deviation_chart(empty, KIND_LABELS))["layer"][0]["mark"]["type"]
         == "bar"
     )
+
+
+def test_a_panels_title_and_colour_bar_labels_are_data_not_spec():
+    # another map g changes only data: the spec stays, and the browser replaces the data in place
+    x, y = np.meshgrid(W1, W2)
+    one = landscape.landscape_pair(make_panel(), make_panel(title="L′ = L − 6.283"))
+    other = landscape.landscape_pair(
+        make_panel(), make_panel(title="L′ = log(1 + L) − 6.283", values=np.log1p(rosenbrock(x, y)) - 6.283)
+    )
+    texts = [[r for records in d["datasets"].values() for r in records if "title" in r] for d in (one, other)]
+    assert [r["title"] for r in texts[1]] == ["L", "L′ = log(1 + L) − 6.283"]
+    assert texts[0][1]["l0"] != texts[1][1]["l0"]  # the colour bar's lowest label follows the values
+    strip = [{k: v for k, v in d.items() if k != "datasets"} for d in (one, other)]
+    assert json.dumps(strip[0]) == json.dumps(strip[1])
+    spec(one), spec(other)

@@ -21,7 +21,7 @@ from lossviz.charts import live as live_layers
 from lossviz.charts.live import Live
 from lossviz.charts.packed import Bounds, Datasets, Spec, decimals, field, pack, packed_xy, row_number, unpack
 from lossviz.charts.raster import colour_positions, grid_image, png_data_url
-from lossviz.charts.style import SCHEMA_URL, STYLE_COLOURS, STYLE_DASHES, format_value, tick_labels
+from lossviz.charts.style import SCHEMA_URL, STYLE_COLOURS, STYLE_DASHES, format_value
 from lossviz.lru import LRU
 
 START_SELECTION = "start_click"
@@ -225,7 +225,7 @@ class _Surface:
 
     image: dict[str, Any]
     contours: tuple[dict[str, Any], ...]
-    label_expr: str
+    labels: tuple[str, ...]
 
 
 def _surface(panel: Panel, size: tuple[float, float]) -> _Surface:
@@ -237,7 +237,7 @@ def _surface(panel: Panel, size: tuple[float, float]) -> _Surface:
         image = grid_image(w1, w2, png_data_url(t[::-1]))
         lines = contour_lines(w1, w2, t, panel.bounds, size)
         contours = tuple({"line": k, **packed_xy(xy, panel.bounds)} for k, xy in enumerate(lines))
-        return _Surface(image, contours, tick_labels(COLOURBAR_TICKS, colour_bar_labels(values)))
+        return _Surface(image, contours, tuple(colour_bar_labels(values)))
 
     return MEMO.get(_digest("surface", values, w1, w2, *_window(panel, size)), compute)
 
@@ -487,6 +487,7 @@ def _panel(
         _click_layer(panel, click_grid, name, data, hover, live),  # on top, so a click anywhere reaches it
     ]
     scale = {"nice": False, "zero": False}
+    bar, texts = _colour_bar(surface, panel.title, size[1], data)
     view = {
         "layer": layers,
         "encoding": {
@@ -494,10 +495,10 @@ def _panel(
             "y": field("w2", "quantitative", scale={"domain": [lo2, hi2], **scale}, title=y_title),
         },
         "height": size[1],
-        "title": panel.title,
+        "title": {"text": {"expr": f"{texts}.title"}},
         "width": size[0],
     }
-    return {"hconcat": [view, _colour_bar(surface, size[1], data)], "spacing": 6}
+    return {"hconcat": [view, bar], "spacing": 6}
 
 
 @functools.cache
@@ -505,19 +506,37 @@ def _colour_bar_url() -> str:
     return png_data_url(np.linspace(1.0, 0.0, 64)[:, None])
 
 
-def _colour_bar(surface: _Surface, height: int, data: Datasets) -> Spec:
-    """A thin strip of the colour map, labelled with the panel's quantiles."""
-    record = {"x": 0, "x2": 1, "y": 1, "y2": 0, "url": _colour_bar_url()}
+def _colour_bar(surface: _Surface, title: str, height: int, data: Datasets) -> tuple[Spec, str]:
+    """A thin strip of the colour map, labelled with the panel's quantiles; and the expression of
+    the record holding those labels and the panel's ``title``.
+
+    The texts are data, read by expressions (``data(name)``), not written into the spec: a switch
+    that changes only them (another map g) leaves the spec as it is, and the browser replaces the
+    data in place rather than building the chart again.
+    """
+    record = {
+        "x": 0,
+        "x2": 1,
+        "y": 1,
+        "y2": 0,
+        "url": _colour_bar_url(),
+        "title": title,
+        **{f"l{k}": label for k, label in enumerate(surface.labels)},
+    }
+    source = data.add([record])
+    texts = f"data('{source['name']}')[0]"
+    step = len(COLOURBAR_TICKS) - 1
     axis = {
         "grid": False,
-        "labelExpr": surface.label_expr,
+        # the ticks are evenly spaced from 0 to 1: the k-th is labelled by the record's field lk
+        "labelExpr": f"{texts}['l' + round(datum.value * {step})]",
         "orient": "right",
         "title": None,
         "values": list(COLOURBAR_TICKS),
     }
     unit = {"domain": [0, 1]}
-    return {
-        "data": data.add([record]),
+    spec = {
+        "data": source,
         "mark": {"type": "image", "aspect": False},
         "encoding": {
             "url": field("url", "nominal"),
@@ -529,6 +548,7 @@ def _colour_bar(surface: _Surface, height: int, data: Datasets) -> Spec:
         "height": height,
         "width": 12,
     }
+    return spec, texts
 
 
 WIDE = 1040
@@ -572,7 +592,7 @@ def landscape_pair(
 
     Returns:
       A complete top-level Vega-Lite v6 spec: ``$schema``, ``hconcat``, ``params``
-      and ``datasets`` (records keyed by a content hash, referenced by name).
+      and ``datasets`` (records named in the order they are added, referenced by name).
     """
     data = Datasets()
     runs = _run_encodings([*left.paths, *right.paths], columns=2 if width < 300 else 0)
