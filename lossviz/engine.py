@@ -290,10 +290,14 @@ def run_preset(
 
 # --- families: many starts or learning rates at once ------------------------------------
 
-FAMILY_SIZES = (64, 1024, 4096)
-"""Members per family program: a learning-rate family, a 32 x 32 grid of starts, a 64 x 64 basin map.
+FAMILY_SIZES = (64, 1024)
+"""Members per family program: a learning-rate family, a 32 x 32 grid of starts.
 
-A family of another size is padded to the next of these (one program each, compiled at start)."""
+A family of another size is padded to the next of these (one program each, compiled at start);
+a larger one (a 64 x 64 basin map) runs in calls of the largest: a program of its own would hold
+~17 MB of a server's memory, and its 4,096 members take as long in four calls."""
+MAX_FAMILY = 4096
+"""The most members a family may have (a 64 x 64 basin map)."""
 RECORD = 48
 """Rows a family records per run: every ``stride``-th step (``stride = ceil(steps / RECORD)``) and the last."""
 
@@ -437,8 +441,9 @@ def family(
       starts: ``(N, 2)`` starts, one ``(2,)`` start for every member, or ``None``: the problem's.
       steps: updates per run (at most :data:`MAX_STEPS`).
 
-    The family has ``N`` members (from ``lr`` or ``starts``; both given must agree);
-    it runs in the program of the next size in :data:`FAMILY_SIZES`, padded.
+    The family has ``N`` members (from ``lr`` or ``starts``; both given must agree, at most
+    :data:`MAX_FAMILY`); it runs in the program of the next size in :data:`FAMILY_SIZES`, padded,
+    or in calls of the largest.
     """
     p, preset = PROBLEMS[problem], OPTIMIZERS[optimizer]
     lrs = np.atleast_1d(np.asarray(lr, np.float32))
@@ -446,32 +451,33 @@ def family(
     n = max(len(lrs), len(start_rows))
     if len(lrs) not in (1, n) or len(start_rows) not in (1, n):
         raise ValueError(f"lr ({len(lrs)}) and starts ({len(start_rows)}) disagree on the family's size")
-    size = next((k for k in FAMILY_SIZES if k >= n), None)
-    if size is None:
-        raise ValueError(f"a family has at most {FAMILY_SIZES[-1]} members, got {n}")
+    if n > MAX_FAMILY:
+        raise ValueError(f"a family has at most {MAX_FAMILY} members, got {n}")
+    size = next((k for k in FAMILY_SIZES if k >= n), FAMILY_SIZES[-1])
+    total = -(-n // size) * size  # whole calls of the program
     if not 0 <= int(steps) <= MAX_STEPS:
         raise ValueError(f"steps must be in [0, {MAX_STEPS}], got {steps}")
     hyper = tuple(hyper) if len(hyper) else preset.defaults()
     if len(hyper) != len(preset.hyper):
         raise ValueError(f"{optimizer} takes {len(preset.hyper)} hyper-parameters, got {len(hyper)}")
-    pad = lambda a: np.concatenate([np.broadcast_to(a, (n, *a.shape[1:])), np.repeat(a[:1], size - n, 0)])  # noqa: E731
+    pad = lambda a: np.concatenate([np.broadcast_to(a, (n, *a.shape[1:])), np.repeat(a[:1], total - n, 0)])  # noqa: E731
     steps = int(steps)
     stride = max(1, -(-steps // RECORD))
+    shared = (
+        np.int32(PROBLEM_NAMES.index(problem)),
+        np.int32(PRESET_NAMES.index(optimizer)),
+        np.int32(steps),
+        np.int32(stride),
+        f32((*hyper, *[0.0] * (MAX_HYPER - len(hyper)))),
+        f32([1.0, scale]),
+        np.asarray([MAP_NAMES.index("identity"), MAP_NAMES.index(g)], np.int32),
+        f32([0.0, shift]),
+        f32(p.temperature_or(temperature)),
+    )
+    lrs, start_rows = pad(lrs), pad(start_rows)
+    calls = [_FAMILY(*shared, lrs[k : k + size], start_rows[k : k + size]) for k in range(0, total, size)]
     rows, final, loss, diverged, differs = (
-        np.asarray(a)
-        for a in _FAMILY(
-            np.int32(PROBLEM_NAMES.index(problem)),
-            np.int32(PRESET_NAMES.index(optimizer)),
-            np.int32(steps),
-            np.int32(stride),
-            f32((*hyper, *[0.0] * (MAX_HYPER - len(hyper)))),
-            f32([1.0, scale]),
-            np.asarray([MAP_NAMES.index("identity"), MAP_NAMES.index(g)], np.int32),
-            f32([0.0, shift]),
-            f32(p.temperature_or(temperature)),
-            pad(lrs),
-            pad(start_rows),
-        )
+        np.concatenate([np.asarray(out[i]) for out in calls]) for i in range(5)
     )
     recorded = -(-steps // stride) + 1
     return FamilyRuns(

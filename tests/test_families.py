@@ -118,3 +118,19 @@ def test_himmelblau_has_four_sizeable_basins_and_a_shift_keeps_them():
     # -L is unbounded above: every run leaves for infinity or the window's far side
     negated = basins(lambda t: -p.loss(t), optax.sgd(0.01), p.bounds, 24, 200, p.minima, tol=0.05)
     assert set(np.unique(negated.labels)) <= {ELSEWHERE, DIVERGED}
+
+
+def test_a_family_larger_than_the_largest_program_runs_in_its_calls():
+    # a 64 x 64 basin map has no program of its own: it runs as calls of the 1,024-member one, and
+    # each member is the member it would be in a family of its own call (one program: bit for bit)
+    rng = np.random.default_rng(3)
+    starts = rng.uniform(-4.0, 4.0, size=(1500, 2)).astype(np.float32)
+    whole = engine.family("himmelblau", "sgd", lr=0.01, starts=starts, steps=40)
+    head = engine.family("himmelblau", "sgd", lr=0.01, starts=starts[:1024], steps=40)
+    tail = engine.family("himmelblau", "sgd", lr=0.01, starts=starts[1024:], steps=40)
+    assert whole.final.shape == (2, 1500, 2) and whole.differs_at.shape == (1500,)
+    np.testing.assert_array_equal(whole.final, np.concatenate([head.final, tail.final], axis=1))
+    np.testing.assert_array_equal(whole.path, np.concatenate([head.path, tail.path], axis=1))
+    assert engine._FAMILY.live() <= len(engine.FAMILY_SIZES)
+    with pytest.raises(ValueError, match="at most 4096"):
+        engine.family("himmelblau", "sgd", lr=0.01, starts=np.zeros((engine.MAX_FAMILY + 1, 2)), steps=1)

@@ -115,7 +115,6 @@ class WarmUp:
             return
         start = time.perf_counter()
         stages = (
-            lambda: engine.warm_up(families=engine.FAMILY_SIZES[2:]),  # the basin map's family
             nondifferentiable.warm_up,
             lambda: cached.training_view(TrainingSettings()),  # the training page's default view
             # every other data set frame and width bucket (the optimizer and the batch size are data)
