@@ -21,11 +21,10 @@ is not finite), and the browser numbers the epochs and folds the runs into rows
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 import numpy as np
 
-from lossviz.charts.packed import Datasets, Spec
+from lossviz.charts.packed import Datasets, Spec, field
 from lossviz.charts.raster import rgb_data_url
 from lossviz.charts.style import FIT_WIDTH, NEUTRAL, READABLE_TICK, SCHEMA_URL, format_value, tick_labels
 
@@ -60,10 +59,6 @@ _RUN_LABEL = "".join(f"datum.variant == '{k}' ? '{label}' : " for k, label in VA
 )
 
 
-def _field(name: str, kind: str, **props: Any) -> Spec:
-    return {"field": name, "type": kind, **props}
-
-
 def _chart(layers: list[Spec], data: Datasets, title: str, height: int) -> Spec:
     """A complete top-level spec: ``layers`` drawn in order, as wide as the container."""
     return {
@@ -78,7 +73,7 @@ def _chart(layers: list[Spec], data: Datasets, title: str, height: int) -> Spec:
 
 
 def _colour(legend: bool) -> Spec:
-    return _field(
+    return field(
         "run",
         "nominal",
         title=None,
@@ -154,14 +149,14 @@ def _lines(records: list[dict[str, float | None]], y: Spec, data: Datasets, *, l
                 "strokeWidth": VARIANT_WIDTHS[group[0]],
             },
             "encoding": {
-                "x": _field("epoch", "quantitative", title="epoch"),
+                "x": field("epoch", "quantitative", title="epoch"),
                 "y": y,
                 "color": _colour(legend),
-                "size": _field("variant", "nominal", legend=None, scale=widths),
+                "size": field("variant", "nominal", legend=None, scale=widths),
                 "tooltip": [
-                    _field("run", "nominal"),
-                    _field("epoch", "quantitative"),
-                    _field("value", "quantitative", format=".5g"),
+                    field("run", "nominal"),
+                    field("epoch", "quantitative"),
+                    field("value", "quantitative", format=".5g"),
                 ],
             },
         }
@@ -213,7 +208,7 @@ def curve_chart(
             axis = {"values": ticks, "labelExpr": tick_labels(ticks, map(format_value, ticks))}
     else:
         scale = {"zero": False}
-    y = _field("value", "quantitative", title=y_title, scale=scale, axis=axis)
+    y = field("value", "quantitative", title=y_title, scale=scale, axis=axis)
     data = Datasets()
     layers = _lines(_wide(curves, positive=log), y, data, legend=legend)
     return _chart(layers, data, title, height)
@@ -291,7 +286,7 @@ def objective_chart(
             lo = floor
         hi = max(hi, p_hi)
     margin = 0.05 * max(hi - lo, 1e-6)
-    y = _field(
+    y = field(
         "value",
         "quantitative",
         title="objective (L, L + c or −L)",
@@ -316,7 +311,7 @@ def objective_chart(
                 }
             ]
         )
-        quantity = lambda name: _field(name, "quantitative")
+        quantity = lambda name: field(name, "quantitative")
         layers += [
             {
                 "data": gap,
@@ -326,7 +321,7 @@ def objective_chart(
             {
                 "data": gap,
                 "mark": {"type": "text", "align": "right", "color": NEUTRAL, "dx": -6, "fontSize": 12},
-                "encoding": {"x": quantity("epoch"), "y": quantity("mid"), "text": _field("text", "nominal")},
+                "encoding": {"x": quantity("epoch"), "y": quantity("mid"), "text": field("text", "nominal")},
             },
         ]
     if notes:
@@ -343,7 +338,7 @@ def objective_chart(
                     "x": "width",
                     "y": "height",
                 },
-                "encoding": {"text": _field("text", "nominal")},
+                "encoding": {"text": field("text", "nominal")},
             }
         )
     return _chart(layers, data, "What the plot shows: the objective", height)
@@ -410,7 +405,7 @@ def decision_chart(
         for a, b, c in zip(x1[keep].tolist(), x2[keep].tolist(), labels.astype(str).tolist(), strict=True)
     ]
     classes = sorted(set(labels.tolist()))
-    colour = _field(
+    colour = field(
         "class",
         "nominal",
         scale={
@@ -434,8 +429,8 @@ def decision_chart(
             "x2_end": domain_y[0],
             "url": rgb_data_url(class_map_rgb(probs)),
         }
-        axis_x = _field("x1", "quantitative", title="feature 1", scale={"domain": domain_x, "nice": False})
-        axis_y = _field("x2", "quantitative", title="feature 2", scale={"domain": domain_y, "nice": False})
+        axis_x = field("x1", "quantitative", title="feature 1", scale={"domain": domain_x, "nice": False})
+        axis_y = field("x2", "quantitative", title="feature 2", scale={"domain": domain_y, "nice": False})
         data = Datasets(shared)
         regions = {
             "data": data.add([image]),
@@ -445,7 +440,7 @@ def decision_chart(
                 "x2": {"field": "x1_end"},
                 "y": axis_y,
                 "y2": {"field": "x2_end"},
-                "url": _field("url", "nominal"),
+                "url": field("url", "nominal"),
             },
         }
         dots = {
@@ -463,9 +458,9 @@ def decision_chart(
                 "y": axis_y,
                 "color": colour,
                 "tooltip": [
-                    _field("class", "nominal"),
-                    _field("x1", "quantitative"),
-                    _field("x2", "quantitative"),
+                    field("class", "nominal"),
+                    field("x1", "quantitative"),
+                    field("x2", "quantitative"),
                 ],
             },
         }
