@@ -5,8 +5,9 @@ never ``playwright install``), 1500 x 1200, the explorer at
 ``/?problem=Himmelblau&opt=Adam&lr=0.1&steps=1000&step=0``. Measured in the page:
 
 * **drag**: the button held on the left panel, 30 pointer moves; for each, the time from
-  just before Playwright dispatches the move to the chart's next DOM mutation (a
-  ``MutationObserver`` on the chart), i.e. an upper bound of the redraw, with Playwright's
+  just before Playwright dispatches the move to the chart's next redraw (a DOM mutation,
+  seen by a ``MutationObserver``, or the start of a canvas redraw, seen by wrapping the
+  canvas's ``clearRect``), i.e. an upper bound of the redraw, with Playwright's
   own overhead included; median and p90, and the websocket messages sent while held;
 * **scrub**: the step input dragged with the button held: messages while held;
 * **playback**: Play for 3 s: frames per second = animation frames in which the chart
@@ -44,6 +45,12 @@ OBSERVE = """() => {
   window.__mut = 0; window.__batches = 0; let dirty = false;
   const obs = new MutationObserver(() => { window.__mut = performance.now(); dirty = true; });
   obs.observe(chart, {subtree: true, childList: true, attributes: true, characterData: true});
+  // a canvas chart changes no DOM: Vega clears the canvas at the start of every redraw
+  const canvas = chart.querySelector("canvas");
+  if (canvas) {
+    const ctx = canvas.getContext("2d"), clear = ctx.clearRect.bind(ctx);
+    ctx.clearRect = (...a) => { window.__mut = performance.now(); dirty = true; return clear(...a); };
+  }
   // frames: animation frames in which the chart changed
   const tick = () => { if (dirty) { window.__batches += 1; dirty = false; } requestAnimationFrame(tick); };
   requestAnimationFrame(tick);

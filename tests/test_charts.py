@@ -492,3 +492,9 @@ def test_a_panels_title_and_colour_bar_labels_are_data_not_spec():
     strip = [{k: v for k, v in d.items() if k != "datasets"} for d in (one, other)]
     assert json.dumps(strip[0]) == json.dumps(strip[1])
     spec(one), spec(other)
+
+
+def test_the_pair_is_drawn_on_a_canvas():
+    # thousands of marks change on a switch: Vega's SVG renderer rewrote them as DOM nodes
+    d = spec(landscape.landscape_pair(make_panel(), make_panel()))
+    assert d["usermeta"]["embedOptions"]["renderer"] == "canvas"
