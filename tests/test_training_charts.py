@@ -254,3 +254,10 @@ def test_drawing_a_spec_leaves_it_as_it_was():
     for spec in specs:
         common.draw(spec, width="stretch")  # Streamlit in bare mode: builds the element, shows nothing
     assert specs == before
+
+
+def test_the_decision_maps_are_drawn_on_a_canvas():
+    # hundreds of points per panel are redrawn on a switch: Vega's SVG renderer made each a DOM node
+    x = np.random.default_rng(1).normal(size=(50, 2))
+    for chart in tc.decision_chart({"original": _grid(2)}, x, np.arange(50) % 2, {"original": 0.9}):
+        assert _valid(chart)["usermeta"]["embedOptions"]["renderer"] == "canvas"

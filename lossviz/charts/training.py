@@ -466,7 +466,7 @@ def decision_chart(
         }
         acc = float(accuracy.get(name, float("nan")))
         shown = f"{acc:.1%}" if np.isfinite(acc) else "—"
-        panels.append(
-            _chart([regions, dots], data, f"{VARIANT_LABELS.get(name, name)}: {shown} correct", size)
-        )
+        panel = _chart([regions, dots], data, f"{VARIANT_LABELS.get(name, name)}: {shown} correct", size)
+        # a canvas: hundreds of points per panel redrawn on a switch (as the landscape pair)
+        panels.append({**panel, "usermeta": {"embedOptions": {"renderer": "canvas"}}})
     return panels
