@@ -210,7 +210,7 @@ def test_finite_prefix_stops_at_the_first_non_finite_row():
 
 def test_pair_is_a_plain_vega_lite_dict_whose_data_sets_are_all_used():
     d = spec(landscape.landscape_pair(make_panel(), make_panel(values=-make_panel().values, title="−L")))
-    assert type(d) is dict and set(d) == {"$schema", "hconcat", "spacing", "params", "datasets"}
+    assert type(d) is dict and set(d) == {"$schema", "hconcat", "spacing", "params", "datasets", "usermeta"}
     used = {n["data"]["name"] for n in walk(d) if "name" in n.get("data", {})}
     assert used == set(d["datasets"])
     for pair in d["hconcat"]:  # a layered panel, then its colour bar
