@@ -330,13 +330,14 @@ def _lane_epoch(carry, scale, shift, perm, batch, data: Data, tx, activation: st
         return scale * _mean_cross_entropy(p, data.x, data.y, data.classes, activation, data.weights) + shift
 
     def minibatch(rows: int):
-        """A minibatch of ``size <= rows`` points: ``rows`` gathered, the first ``size`` weighed."""
-        weights = (jnp.arange(rows) < size).astype(jnp.float32)
+        """A minibatch of ``size <= rows`` points: ``rows`` gathered, the first ``size`` counted."""
+        counted = jnp.arange(rows) < size
 
         def objective(p, s):
             idx = jax.lax.dynamic_slice(perm, (s * size,), (rows,))
             ce = _cross_entropies(p, data.x[idx], data.y[idx], data.classes, activation)
-            return scale * (jnp.sum(ce * weights) / size) + shift
+            # where, not a 0 weight: a spare row's overflowed loss times 0 would be NaN
+            return scale * (jnp.sum(jnp.where(counted, ce, 0.0)) / size) + shift
 
         return objective
 
@@ -350,7 +351,10 @@ def _lane_epoch(carry, scale, shift, perm, batch, data: Data, tx, activation: st
     def step(s, carry):
         params, state = carry
         value, grad = jax.lax.switch(kind, with_grads, params, s)
-        objective = functools.partial(lambda p, s: jax.lax.switch(kind, branches, p, s), s=s)
+
+        def objective(p):  # values only, for the line search's trials
+            return jax.lax.switch(kind, branches, p, s)
+
         updates, state = tx.update(grad, state, params, value=value, grad=grad, value_fn=objective)
         return optax.apply_updates(params, updates), state
 

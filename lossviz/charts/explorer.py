@@ -16,13 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from lossviz.charts.packed import Datasets, Spec, field, pack, unpack
+from lossviz.charts.packed import Datasets, Spec, container_chart, field, pack, unpack
 from lossviz.charts.style import (
-    FIT_WIDTH,
     NEUTRAL,
     QUANTITIES,
     READABLE_TICK,
-    SCHEMA_URL,
     STYLE_COLOURS,
     VERDICT_COLOURS,
     format_value,
@@ -31,7 +29,6 @@ from lossviz.charts.style import (
 )
 
 _DEVIATION_FLOOR = 1e-12  # log x-axis: bit-identical (zero) deviations are drawn at this floor
-VIEW = {"view": {"continuousHeight": 300, "continuousWidth": 300}}  # Altair's default view size
 
 Runs = Mapping[str, tuple[np.ndarray, np.ndarray]]
 """``{run name: (L per step (T,), L' per step (T,))}``."""
@@ -155,14 +152,7 @@ def loss_path_chart(
                 "encoding": {"x": field("step", "quantitative"), "text": field("text", "nominal")},
             },
         ]
-    return {
-        "$schema": SCHEMA_URL,
-        "config": VIEW,
-        "layer": layers,
-        **FIT_WIDTH,
-        "height": height,
-        "datasets": dict(data),
-    }
+    return container_chart(data, layer=layers, height=height)
 
 
 def optimizer_deviation_chart(rows: Sequence[Mapping[str, Any]], kind_labels: Mapping[str, str]) -> Spec:
@@ -236,14 +226,7 @@ def optimizer_deviation_chart(rows: Sequence[Mapping[str, Any]], kind_labels: Ma
         "mark": {"type": "text", "align": "left", "dx": 4, "color": NEUTRAL},
         "encoding": {**encoding, "text": field("shown", "nominal")},
     }
-    return {
-        "$schema": SCHEMA_URL,
-        "config": VIEW,
-        "data": data.add(records),
-        "layer": [bars, labels],
-        **FIT_WIDTH,
-        "datasets": dict(data),
-    }
+    return container_chart(data, data=data.add(records), layer=[bars, labels])
 
 
 def _deviation_label(d: float) -> str:

@@ -25,16 +25,13 @@ from typing import Any
 
 import numpy as np
 
-from lossviz.charts.packed import Datasets, Spec, field
-from lossviz.charts.style import FIT_WIDTH, NEUTRAL, SCHEMA_URL, STYLE_COLOURS, STYLE_DASHES
+from lossviz.charts.packed import Datasets, Spec, container_chart, field
+from lossviz.charts.style import NEUTRAL, STYLE_COLOURS, STYLE_DASHES
 
 HARD, SOFT = "#7f7f7f", "#e8590c"
 # One colour per way of descending the 0-1 error: the same as on the landscapes.
 METHOD_COLOURS = STYLE_COLOURS
 METHOD_DASHES = STYLE_DASHES
-# Altair's default view size, which these charts were first drawn with: the width a
-# "container"-wide chart falls back to while its container has no size
-_VIEW = {"continuousWidth": 300, "continuousHeight": 300}
 
 
 def _column(values: Any) -> list[float | None]:
@@ -79,12 +76,6 @@ def _folded(columns: Mapping[str, str], key: str, value: str) -> list[Spec]:
     ]
 
 
-def _chart(datasets: Datasets, **spec: Any) -> Spec:
-    """A complete top-level spec as wide as its container, with the records of ``datasets``."""
-    config = {"view": dict(_VIEW)}  # a copy: specs share no mutable module state
-    return {"$schema": SCHEMA_URL, "config": config, **spec, **FIT_WIDTH, "datasets": dict(datasets)}
-
-
 def step_charts(
     curves: Mapping[str, np.ndarray], temperature: float, *, height: int = 200
 ) -> tuple[Spec, Spec]:
@@ -106,7 +97,7 @@ def step_charts(
     def panel(hard: str, soft: str, title: str, y_title: str) -> Spec:
         data = Datasets()
         records = _records({"x": x, "hard": _column(curves[hard]), "soft": _column(curves[soft])})
-        return _chart(
+        return container_chart(
             data,
             data=data.add(records),
             mark={
@@ -180,7 +171,7 @@ def argmax_chart(logits: Sequence[float], result: Mapping[str, np.ndarray], temp
     # argmax has no gradient: its rows' ∂p/∂z is 0 (the sensitivity column is softmax's)
     sensitivity = {"calculate": _cases("kind", {"argmax": 0.0}, "datum.sensitivity"), "as": "sensitivity"}
     fold, keep, label = _folded(kinds, "kind", "p")
-    return _chart(
+    return container_chart(
         data,
         layer=[bars, labels],
         data=data.add(records),
@@ -248,7 +239,7 @@ def zero_one_path_chart(
         }
         return {"mark": mark, "encoding": encoding, "transform": _folded(drawn, "method", "error")}
 
-    return _chart(
+    return container_chart(
         data,
         data=data.add(records),
         # numbered in record order, before the layers fold the records into rows

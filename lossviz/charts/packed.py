@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from lossviz.charts.style import FIT_WIDTH, SCHEMA_URL
+
 Bounds = tuple[tuple[float, float], tuple[float, float]]
 Spec = dict[str, Any]
 ROUNDING = 1e-4  # coordinates rounded to this fraction of the window: a 20th of a pixel
@@ -56,6 +58,16 @@ class Datasets(dict[str, list[dict[str, Any]]]):
             self._names[digest] = name = f"lossviz_{len(self._names)}"
             self[name] = records
         return {"name": self._names[digest]}
+
+
+def container_chart(datasets: Datasets, /, **spec: Any) -> Spec:
+    """A complete top-level spec as wide as its container, with the records of ``datasets``.
+
+    The view size in ``config`` is Altair's default, which the charts were first drawn with: the
+    width a container-wide chart falls back to while its container has no size yet.
+    """
+    config = {"view": {"continuousHeight": 300, "continuousWidth": 300}}
+    return {"$schema": SCHEMA_URL, "config": config, **spec, **FIT_WIDTH, "datasets": dict(datasets)}
 
 
 def unpack(fields: Sequence[str]) -> list[Spec]:

@@ -24,9 +24,9 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from lossviz.charts.packed import Datasets, Spec, field
+from lossviz.charts.packed import Datasets, Spec, container_chart, field
 from lossviz.charts.raster import rgb_data_url
-from lossviz.charts.style import FIT_WIDTH, NEUTRAL, READABLE_TICK, SCHEMA_URL, format_value, tick_labels
+from lossviz.charts.style import NEUTRAL, READABLE_TICK, format_value, tick_labels
 
 VARIANT_LABELS: dict[str, str] = {
     "original": "original (L)",
@@ -52,7 +52,6 @@ CLASS_COLOURS = (
 )
 # The layers of the curves: solid runs first, then the dashed shifted run on top.
 LAYER_GROUPS: tuple[tuple[str, ...], ...] = (("original", "negated"), ("shifted",))
-VIEW = {"view": {"continuousHeight": 300, "continuousWidth": 300}}  # Altair's default view size
 # the run's legend label of a folded row (its column name is in `variant`)
 _RUN_LABEL = "".join(f"datum.variant == '{k}' ? '{label}' : " for k, label in VARIANT_LABELS.items()) + (
     "datum.variant"
@@ -61,15 +60,7 @@ _RUN_LABEL = "".join(f"datum.variant == '{k}' ? '{label}' : " for k, label in VA
 
 def _chart(layers: list[Spec], data: Datasets, title: str, height: int) -> Spec:
     """A complete top-level spec: ``layers`` drawn in order, as wide as the container."""
-    return {
-        "$schema": SCHEMA_URL,
-        "config": VIEW,
-        "layer": layers,
-        "title": title,
-        **FIT_WIDTH,
-        "height": height,
-        "datasets": dict(data),
-    }
+    return container_chart(data, layer=layers, title=title, height=height)
 
 
 def _colour(legend: bool) -> Spec:

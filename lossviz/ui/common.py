@@ -166,19 +166,14 @@ def lasting_notices(page: str, notices: dict[str, str], current: Any) -> dict[st
     return {}
 
 
-def draw(chart: Any, where: Any = None, **kwargs: Any) -> None:
-    """Draws a chart (a Vega-Lite dict, or an Altair chart) without re-validating its spec, with its
-    data sent as Arrow tables made here, safely when many visitors' scripts draw at once.
+def draw(spec: dict[str, Any], where: Any = None, **kwargs: Any) -> None:
+    """Draws a chart builder's Vega-Lite dict, its data sent as Arrow tables made here.
 
-    The builders' specs are validated against the Vega-Lite schema in
-    tests/test_charts.py; validating again on every rerun would only cost time.
-    ``st.altair_chart`` itself is not thread-safe: it collects a chart's data through a data
-    transformer registered in Altair's *global* registry under one name, so two sessions
-    drawing at the same moment can fill each other's datasets ("dictionary changed size during
-    iteration", seen with 24 simulated visitors). Pages draw charts only through here
-    (``where``: a column or container; the page by default).
+    ``where``: a column or container; the page by default. Pages draw every chart through here,
+    never with ``st.altair_chart``: that one collects a chart's data through a transformer in
+    Altair's *global* registry, so two sessions drawing at once filled each other's datasets
+    ("dictionary changed size during iteration", seen with 24 simulated visitors).
     """
-    spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
     (st if where is None else where).vega_lite_chart(spec=arrow_datasets(spec), **kwargs)
 
 
@@ -191,18 +186,13 @@ def arrow_datasets(spec: dict[str, Any]) -> dict[str, Any]:
     A dataset of empty records (one datum for a layer that needs no fields) keeps its rows through
     a placeholder column: a table without columns has no rows.
     """
-    datasets = spec.get("datasets")
-    if not datasets:
-        return dict(spec)
-    tables = {}
-    for name, records in datasets.items():
-        if isinstance(records, pa.Table):
-            tables[name] = records
-        elif records and not any(records):
-            tables[name] = pa.table({"_": [0] * len(records)})
-        else:
-            tables[name] = pa.Table.from_pylist(records)
-    return {**spec, "datasets": tables}
+    tables = {
+        name: pa.table({"_": [0] * len(records)})
+        if records and not any(records)
+        else pa.Table.from_pylist(records)
+        for name, records in spec.get("datasets", {}).items()
+    }
+    return {**spec, "datasets": tables} if tables else dict(spec)
 
 
 class _NoPandas(importlib.abc.MetaPathFinder):
@@ -300,8 +290,8 @@ def landscape_pair(
 
 
 def _vega_pair(left, right, key: str, on_click: Callable[[], None], **live: Any) -> None:
-    st.vega_lite_chart(
-        spec=arrow_datasets(landscape.landscape_pair(left, right, **live)),
+    draw(
+        landscape.landscape_pair(left, right, **live),
         key=key,
         on_select=on_click,
         selection_mode=[landscape.START_SELECTION],
