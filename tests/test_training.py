@@ -153,6 +153,42 @@ def test_value_reading_optimizer_breaks_the_identity():
     assert shifted.loss[-1] > runs["original"].loss[-1]
 
 
+def _lanes_quality(equal: bool, lane1: str):
+    """:func:`training._lane_quality` of three moons networks: lanes 0 and 2 their own weights, lane 1
+    a copy of lane 0's (``lane1="same"``) or other weights; ``equal`` is what the lanes' flag says."""
+    ds = datasets.load("moons", seed=0)
+    data, (_, _, features, classes) = training.padded_data(ds)
+    rng = np.random.default_rng(7)
+    nets = [
+        training.pad_layers(training.init_mlp(rng, (2, 16, 16, 2)), (features, 16, 16, classes))
+        for _ in range(3)
+    ]
+    if lane1 == "same":
+        nets[1] = nets[0]
+    params = jax.tree.map(lambda *a: jnp.stack(a), *nets)
+    flags = jnp.array([True, equal, False])
+    out = jax.jit(training._lane_quality, static_argnames="activation")(
+        params, flags, data, activation="tanh"
+    )
+    alone = [training._quality(net, data, "tanh") for net in nets]
+    return np.array(out), np.array([[float(v) for v in q] for q in alone]).T
+
+
+def test_the_shifted_lane_shares_the_original_numbers_only_when_its_weights_are_the_same():
+    """Equal weights: the shifted lane's loss and accuracies are the original's (not computed again);
+    other weights (the flag false): its own, as every other lane's."""
+    shared, alone = _lanes_quality(equal=True, lane1="same")
+    np.testing.assert_array_equal(shared[:, 1], shared[:, 0])
+    np.testing.assert_allclose(shared, alone, rtol=1e-6)
+    own, alone = _lanes_quality(equal=False, lane1="other")
+    np.testing.assert_allclose(own, alone, rtol=1e-6)
+    assert own[0, 1] != own[0, 0]
+    # the flag alone decides: a (false) flag of equal weights gives lane 1 the original's numbers
+    told, _ = _lanes_quality(equal=True, lane1="other")
+    np.testing.assert_array_equal(told[:, 1], told[:, 0])
+    np.testing.assert_array_equal(told[:, 2], own[:, 2])
+
+
 @settings(max_examples=6)
 @given(seed=st.integers(0, 2**32 - 1), shift=st.floats(-100.0, 100.0))
 def test_shift_changes_only_the_objective(seed, shift):
