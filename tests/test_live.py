@@ -66,3 +66,9 @@ def test_a_path_ends_before_its_first_bad_row(bad):
     (text,) = live.encode_paths(path[None], BOUNDS)
     assert len(text) == 4 * 3
     np.testing.assert_allclose(_decoded(text, BOUNDS), 0.0, atol=0.01)
+
+
+def test_the_hover_readout_has_four_significant_digits_and_nan_for_any_non_finite_value():
+    values = np.array([[1.23456, np.nan, np.inf], [-np.inf, -0.000012345, 123456.0]])
+    assert live.format_hover(values) == "1.235,NaN,NaN,NaN,-1.234e-05,1.235e+05"
+    assert live.format_hover(np.float32([2.0, 0.5])) == "2,0.5"

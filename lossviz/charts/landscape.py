@@ -195,9 +195,12 @@ def finite_prefix(params: np.ndarray) -> np.ndarray:
 # runs, so they are memoised: a learning rate, start point or playback step changes only
 # the paths and markers.
 
-# landscapes (and gradient fields) remembered, a few tens of KB each; shared by all sessions,
-# like ``st.cache_data``: values are never mutated (callers copy before editing)
-MEMO: LRU[bytes, Any] = LRU(16)
+# landscapes (and gradient fields) remembered, a few tens of KB each (~100 KB at most: 64 take
+# < 7 MB); shared by all sessions, like ``st.cache_data``: values are never mutated (callers copy
+# before editing). 64, not fewer: the views that recur (each problem's L and its arrows, the
+# non-differentiable page's surrogate at each temperature of its slider) are ~40 entries, and every
+# new transform adds two; with 16 a few visitors' new views pushed the recurring ones out.
+MEMO: LRU[bytes, Any] = LRU(64)
 
 
 def _digest(*parts: Any) -> bytes:

@@ -23,7 +23,6 @@ over three times the window: under a pixel), decoded by Vega expressions.
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import numpy as np
 from PIL import Image
@@ -78,10 +77,11 @@ def encode_paths(paths: np.ndarray, bounds: Bounds) -> list[str]:
     lo = np.array([lo1, lo2]) - MARGIN * span
     with np.errstate(invalid="ignore"):
         q = np.rint((xy - lo) / ((1 + 2 * MARGIN) * span) * LEVELS)
-    ok = np.isfinite(q).all(axis=2) & (q >= 0).all(axis=2) & (q <= LEVELS).all(axis=2)
+        inside = (q >= 0) & (q <= LEVELS)  # False for NaN and for +-inf too
+    ok = inside[..., 0] & inside[..., 1]  # (not .all(axis=2): a reduction over 2 is slow)
     # a path ends before its first bad row (a non-finite one, or one far outside the window)
     length = np.where(ok.all(axis=1), ok.shape[1], np.argmin(ok, axis=1))
-    v = np.clip(np.where(np.isfinite(q), q, 0), 0, LEVELS).astype(np.int64)  # past a bad row: unused
+    v = np.where(inside, q, 0).astype(np.int64)  # past a bad row: unused
     text = np.stack([DIGITS[v // 36], DIGITS[v % 36]], axis=-1).reshape(len(xy), -1)
     return [row[: 4 * n].tobytes().decode("ascii") for row, n in zip(text, length.tolist(), strict=True)]
 
@@ -252,4 +252,6 @@ def basin_image(labels: np.ndarray, n_minima: int) -> str:
 
 def format_hover(values: np.ndarray) -> str:
     """Values for the hover readout: 4 significant digits, comma-joined ("NaN" where not finite)."""
-    return ",".join(f"{v:.4g}" if math.isfinite(v) else "NaN" for v in np.asarray(values, float).ravel())
+    flat = np.asarray(values, float).ravel()
+    flat = np.where(np.isfinite(flat), flat, np.nan).tolist()  # (a list: str.format per float is 3x faster)
+    return ",".join(map("{:.4g}".format, flat)).replace("nan", "NaN")

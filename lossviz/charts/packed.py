@@ -6,8 +6,8 @@ object per row, which keeps an explorer view far under its 300 KB budget (no JAX
 from __future__ import annotations
 
 import hashlib
-import json
 import math
+import pickle
 from collections.abc import Sequence
 from typing import Any
 
@@ -53,7 +53,9 @@ class Datasets(dict[str, list[dict[str, Any]]]):
 
     def add(self, records: list[dict[str, Any]]) -> Spec:
         """Stores ``records``; returns the layer's ``data`` (a reference by name)."""
-        digest = hashlib.sha256(json.dumps(records, sort_keys=True).encode()).digest()
+        # pickle, not json: ~5x faster, and equal records built by the same code pickle alike (a
+        # record that pickles differently is only sent twice)
+        digest = hashlib.sha256(pickle.dumps(records, protocol=5)).digest()
         if digest not in self._names:
             self._names[digest] = name = f"lossviz_{len(self._names)}"
             self[name] = records
