@@ -75,9 +75,9 @@ class Lane:
 # --- selection by index (inside the program) -----------------------------------------
 
 
-def _problem_loss(index: jax.Array, temperature: jax.Array):
-    """``theta -> L(theta)`` of the problem at ``index`` (a ``lax.switch`` over the registry)."""
-    branches = [PROBLEMS[name].at_temperature(temperature) for name in PROBLEM_NAMES]
+def _problem_loss(index: jax.Array, temperature: jax.Array, names: tuple[str, ...] = PROBLEM_NAMES):
+    """``theta -> L(theta)`` of the problem at ``index`` of ``names`` (a ``lax.switch``)."""
+    branches = [PROBLEMS[name].at_temperature(temperature) for name in names]
     return lambda theta: jax.lax.switch(index, branches, theta)
 
 
@@ -85,15 +85,15 @@ def _mapped(index: jax.Array, values: jax.Array) -> jax.Array:
     return jax.lax.switch(index, [MONOTONE_MAPS[name].fn for name in MAP_NAMES], values)
 
 
-def _lane(lane, temperature):
+def _lane(lane, temperature, names: tuple[str, ...]):
     """One run of up to ``MAX_STEPS`` updates; rows past the lane's length are left NaN.
 
     The problem and the map are two switches (13 + 4 branches), not one over their 52
     pairs: a pair switch saves ~2 µs a step but doubles the compile time of the program.
     """
     problem, optimizer, g, steps, lr, hyper, scale, shift, start = lane
-    base = _problem_loss(problem, temperature)
-    base_value_and_grad = _problem_value_and_grad(problem, temperature)
+    base = _problem_loss(problem, temperature, names)
+    base_value_and_grad = _problem_value_and_grad(problem, temperature, names)
 
     def with_loss(theta):
         loss = base(theta)
@@ -132,16 +132,28 @@ def _lane(lane, temperature):
     return rows.at[steps].set(final), values.at[steps].set(value), losses.at[steps].set(loss)
 
 
-def _lanes_program(problem, optimizer, g, steps, lr, hyper, scale, shift, start, temperature):
+def _lanes_program(problem, optimizer, g, steps, lr, hyper, scale, shift, start, temperature, *, names):
     lanes = (problem, optimizer, g, steps, lr, hyper, scale, shift, start)
-    return jax.lax.map(lambda lane: _lane(lane[:-1], lane[-1]), (*lanes, temperature))
+    return jax.lax.map(lambda lane: _lane(lane[:-1], lane[-1], names), (*lanes, temperature))
 
 
-# one program: its arguments' shapes never change
-_LANES = Programs(_lanes_program, maxsize=1, name="lanes")
+# one program (its arguments' shapes never change), and for a moment at a server's start a
+# landing edition (see warm_up_landing)
+_LANES = Programs(_lanes_program, static=("names",), maxsize=2, name="lanes")
+
+_LANDING: tuple[str, ...] = ()
+"""Problems served by an edition of their own while the full programs compile (:func:`warm_up_landing`)."""
 
 
-def _lane_arrays(lanes: Sequence[Lane]) -> tuple[np.ndarray, ...]:
+def _names(programs: Programs, problems: set[str]) -> tuple[str, ...]:
+    """The problems of the program to call for ``problems``: every problem's, unless a landing
+    edition holds them all and the full program is not compiled yet."""
+    if _LANDING and problems <= set(_LANDING) and not programs.has(names=PROBLEM_NAMES):
+        return _LANDING
+    return PROBLEM_NAMES
+
+
+def _lane_arrays(lanes: Sequence[Lane], names: tuple[str, ...] = PROBLEM_NAMES) -> tuple[np.ndarray, ...]:
     """The lanes as the program's arguments, padded to :data:`LANES` with empty (0-step) lanes."""
     if not 1 <= len(lanes) <= LANES:
         raise ValueError(f"between 1 and {LANES} lanes, got {len(lanes)}")
@@ -153,7 +165,7 @@ def _lane_arrays(lanes: Sequence[Lane]) -> tuple[np.ndarray, ...]:
             raise ValueError(f"{lane.optimizer} takes {len(preset.hyper)} hyper-parameters, got {len(hyper)}")
         if not 0 <= int(lane.steps) <= MAX_STEPS:
             raise ValueError(f"steps must be in [0, {MAX_STEPS}], got {lane.steps}")
-        columns["p"].append(PROBLEM_NAMES.index(lane.problem))
+        columns["p"].append(names.index(lane.problem))
         columns["o"].append(PRESET_NAMES.index(lane.optimizer))
         columns["g"].append(MAP_NAMES.index(lane.g))
         columns["n"].append(int(lane.steps))
@@ -175,7 +187,11 @@ def run_lanes(lanes: Sequence[Lane]) -> list[Run]:
     Each run has ``lane.steps + 1`` rows: ``objective`` is ``L'`` (what the
     optimizer saw), ``loss`` the original ``L`` at the same parameters.
     """
-    rows, objective, loss = (np.asarray(a) for a in _LANES(*_lane_arrays(lanes)))
+    return _run_lanes(lanes, _names(_LANES, {lane.problem for lane in lanes}))
+
+
+def _run_lanes(lanes: Sequence[Lane], names: tuple[str, ...]) -> list[Run]:
+    rows, objective, loss = (np.asarray(a) for a in _LANES(*_lane_arrays(lanes, names), names=names))
     runs = []
     for k, lane in enumerate(lanes):
         n = int(lane.steps) + 1
@@ -187,7 +203,7 @@ def run_lanes(lanes: Sequence[Lane]) -> list[Run]:
 # --- landscapes --------------------------------------------------------------------------
 
 
-def _surfaces_program(problem, g, scale, shift, temperature, w1, w2, f1, f2, h1, h2):
+def _surfaces_program(problem, g, scale, shift, temperature, w1, w2, f1, f2, h1, h2, *, names):
     # The problem is selected outside the grids' vmap: a conditional inside a vmap costs ~8x here.
     def branch(name):
         def compute(w1, w2, f1, f2, h1, h2):
@@ -202,7 +218,7 @@ def _surfaces_program(problem, g, scale, shift, temperature, w1, w2, f1, f2, h1,
         return compute
 
     values, field_values, grads, hover = jax.lax.switch(
-        problem, [branch(n) for n in PROBLEM_NAMES], w1, w2, f1, f2, h1, h2
+        problem, [branch(n) for n in names], w1, w2, f1, f2, h1, h2
     )
     maps = [MONOTONE_MAPS[name].fn for name in MAP_NAMES]
     # ∇(a g(L) + c) = a g'(L) ∇L, with g' by autodiff, elementwise
@@ -217,7 +233,7 @@ def _surfaces_program(problem, g, scale, shift, temperature, w1, w2, f1, f2, h1,
     )
 
 
-_SURFACES = Programs(_surfaces_program, maxsize=1, name="surfaces")
+_SURFACES = Programs(_surfaces_program, static=("names",), maxsize=2, name="surfaces")
 
 
 def surfaces(
@@ -234,6 +250,10 @@ def surfaces(
     With ``hover``, also ``(L, L')`` on the :data:`HOVER_RESOLUTION` grid (flattened, row-major:
     point ``i * R + j`` is ``(w1[j], w2[i])``).
     """
+    return _surfaces(problem, _names(_SURFACES, {problem}), scale, g, shift, temperature, hover)
+
+
+def _surfaces(problem, names, scale, g, shift, temperature, hover):
     p = PROBLEMS[problem]
     temperature = p.temperature_or(temperature)
     w1, w2 = grid_axes(p.bounds, RESOLUTION)
@@ -242,7 +262,7 @@ def surfaces(
     values, tvalues, grads, tgrads, hvalues, thvalues = (
         np.asarray(a)
         for a in _SURFACES(
-            np.int32(PROBLEM_NAMES.index(problem)),
+            np.int32(names.index(problem)),
             np.int32(MAP_NAMES.index(g)),
             f32(scale),
             f32(shift),
@@ -253,6 +273,7 @@ def surfaces(
             f2,
             h1,
             h2,
+            names=names,
         )
     )
     views = Views(
@@ -329,7 +350,7 @@ class FamilyRuns:
     differs_at: np.ndarray
 
 
-def _problem_value_and_grad(index: jax.Array, temperature: jax.Array):
+def _problem_value_and_grad(index: jax.Array, temperature: jax.Array, names: tuple[str, ...] = PROBLEM_NAMES):
     """``theta -> (L(theta), grad L(theta))`` of the problem at ``index``: a switch over each
     problem's own ``value_and_grad``.
 
@@ -337,7 +358,7 @@ def _problem_value_and_grad(index: jax.Array, temperature: jax.Array):
     every branch, the untaken ones as zeros of their shapes: for a family of 1024 members, ~3 MB
     written at every step.
     """
-    branches = [jax.value_and_grad(PROBLEMS[name].at_temperature(temperature)) for name in PROBLEM_NAMES]
+    branches = [jax.value_and_grad(PROBLEMS[name].at_temperature(temperature)) for name in names]
     return lambda theta: jax.lax.switch(index, branches, theta)
 
 
@@ -490,10 +511,32 @@ def family(
     )
 
 
+def warm_up_landing(problem: str = PROBLEM_NAMES[0]) -> None:
+    """Compiles editions of the lane and surface programs that know ``problem`` alone (the landing
+    view's), which serve it until :func:`warm_up` has compiled the full programs.
+
+    A server's first visitor waits for the programs of the landing view. The full programs switch
+    over every problem; compiling them takes ~3.5-4 s from an empty cache, an edition of one
+    problem ~1.1 s. Runs of one problem from an edition and from the full program agree to float32
+    rounding (the same arithmetic; XLA may fuse it differently); the shift verdict compares runs of
+    one call, so of one program, either way.
+    """
+    global _LANDING
+    _LANDING = (problem,)
+    run_lanes([Lane(problem, PRESET_NAMES[0], lr=0.01, steps=1)])
+    surfaces(problem)
+
+
 def warm_up(families: tuple[int, ...] = FAMILY_SIZES[:2]) -> None:
     """Compiles (or loads from the persistent cache) the lane and surface programs and the
-    family programs of sizes ``families``."""
-    run_lanes([Lane(PROBLEM_NAMES[0], PRESET_NAMES[0], lr=0.01, steps=1)])
-    surfaces(PROBLEM_NAMES[0])
+    family programs of sizes ``families``; then drops the landing editions (:func:`warm_up_landing`)."""
+    global _LANDING
+    _run_lanes([Lane(PROBLEM_NAMES[0], PRESET_NAMES[0], lr=0.01, steps=1)], PROBLEM_NAMES)
+    _surfaces(PROBLEM_NAMES[0], PROBLEM_NAMES, 1.0, "identity", 0.0, None, False)
     for size in families:
         family(PROBLEM_NAMES[0], PRESET_NAMES[0], lr=np.full(size, 0.01, np.float32), steps=1)
+    # the editions go last: a call that chose one just before the full program was ready finds it
+    landing, _LANDING = _LANDING, ()
+    if landing:
+        for programs in (_LANES, _SURFACES):
+            programs.drop(names=landing)

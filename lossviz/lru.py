@@ -107,6 +107,12 @@ class LRU(Generic[K, V]):
             self._data.move_to_end(key)
             return self._data[key]
 
+    def pop(self, key: K) -> None:
+        """Removes ``key`` (if present), as an eviction (``on_evict`` is called)."""
+        with self._lock:
+            evicted = [(key, self._data.pop(key))] if key in self._data else []
+        self._evicted(evicted)
+
     def keys(self) -> list[K]:
         """The keys, least recently used first."""
         with self._lock:

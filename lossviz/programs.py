@@ -103,6 +103,13 @@ class Programs:
         wanted = tuple((k, static[k]) for k in self.static)
         return any(key[0] == wanted for key in self.programs.keys())
 
+    def drop(self, **static: Any) -> None:
+        """Frees the programs of these static arguments (for any traced shapes)."""
+        wanted = tuple((k, static[k]) for k in self.static)
+        for key in self.programs.keys():
+            if key[0] == wanted:
+                self.programs.pop(key)
+
     def live(self) -> int:
         """The number of compiled programs alive (one per key: static arguments, traced shapes)."""
         return len(self.programs)

@@ -1,5 +1,6 @@
 """The app's few compiled programs (lossviz.engine): every choice is data, nothing recompiles."""
 
+import jax
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -107,6 +108,48 @@ def test_every_choice_is_data_no_recompile():
 
     assert compiles_during(run_everything) == 0
     assert engine._LANES.live() == 1 and engine._SURFACES.live() == 1
+
+
+def test_a_landing_edition_serves_its_problem_until_the_full_programs_are_compiled(monkeypatch):
+    """A server's first view runs on editions of the lanes and surfaces programs that know the
+    landing problem alone (compiled in ~1.1 s, the full ones in ~3.5-4 s); they agree with the
+    full programs to float32 rounding, and the full programs' warm-up drops them."""
+    landing = ("linear_regression",)
+    lanes = [
+        Lane("linear_regression", name, lr=0.05, steps=150, scale=a, g=g, shift=c)
+        for name in OPTIMIZERS
+        for a, g, c in ((1.0, "identity", -6.28), (2.0, "log1p", 3.0))
+    ]
+    full_runs = run_lanes(lanes)
+    full_views, full_hover = engine.surfaces("linear_regression", scale=2.0, g="sqrt", shift=1.0, hover=True)
+
+    engine.warm_up_landing()  # while the full programs compile, a cold server has only the editions
+    monkeypatch.setattr(engine._LANES, "has", lambda **static: static["names"] == landing)
+    monkeypatch.setattr(engine._SURFACES, "has", lambda **static: static["names"] == landing)
+    assert engine._names(engine._LANES, {"linear_regression"}) == landing
+    assert engine._names(engine._LANES, {"linear_regression", "rosenbrock"}) == engine.PROBLEM_NAMES
+    assert engine._names(engine._SURFACES, {"rosenbrock"}) == engine.PROBLEM_NAMES
+    runs = run_lanes(lanes)
+    views, hover = engine.surfaces("linear_regression", scale=2.0, g="sqrt", shift=1.0, hover=True)
+    for run, full in zip(runs, full_runs, strict=True):
+        for field in ("params", "objective", "loss"):
+            np.testing.assert_allclose(getattr(run, field), getattr(full, field), rtol=1e-6, atol=0)
+    # the shift verdict compares runs of one call: SGD on L - 6.28 and on L the same bit for bit
+    (shifted,) = run_lanes([Lane("linear_regression", "sgd", lr=0.05, steps=150, shift=-6.28)])
+    (plain,) = run_lanes([Lane("linear_regression", "sgd", lr=0.05, steps=150)])
+    np.testing.assert_array_equal(shifted.params, plain.params)
+    got, want = jax.tree.leaves((views, hover)), jax.tree.leaves((full_views, full_hover))
+    assert len(got) == len(want) == 14
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-6, atol=0)
+    monkeypatch.undo()
+    assert engine._LANES.has(names=landing) and engine._SURFACES.has(names=landing)
+
+    engine.warm_up(families=())
+    assert engine._LANDING == ()
+    assert not engine._LANES.has(names=landing) and not engine._SURFACES.has(names=landing)
+    assert engine._LANES.live() == 1 and engine._SURFACES.live() == 1
+    assert engine._names(engine._LANES, {"linear_regression"}) == engine.PROBLEM_NAMES
 
 
 def test_surfaces_equal_the_public_landscape_to_rounding():

@@ -68,6 +68,7 @@ def test_the_warm_up_thread_stops_between_programs_when_asked(monkeypatch):
         if families == engine.FAMILY_SIZES[:2]:
             release.wait(10)  # "compiling" while stop() is asked
 
+    monkeypatch.setattr(engine, "warm_up_landing", lambda: calls.append("landing"))
     monkeypatch.setattr(engine, "warm_up", families)
     monkeypatch.setattr(nondifferentiable, "warm_up", lambda: calls.append("nondiff"))
     monkeypatch.setattr(cached, "training_view", lambda s: calls.append("training view"))
@@ -81,7 +82,7 @@ def test_the_warm_up_thread_stops_between_programs_when_asked(monkeypatch):
     release.set()
     stopper.join(10)
     assert not w.thread.is_alive()
-    assert calls == [("families", ()), ("families", engine.FAMILY_SIZES[:2])]
+    assert calls == ["landing", ("families", engine.FAMILY_SIZES[:2])]
     assert w.rest_seconds is None
 
 
@@ -93,6 +94,7 @@ def test_after_the_warm_up_a_full_collection_visits_only_what_visitors_made_sinc
     from lossviz import engine, nondifferentiable, training
     from lossviz.ui import cached
 
+    monkeypatch.setattr(engine, "warm_up_landing", lambda: None)
     monkeypatch.setattr(engine, "warm_up", lambda families=(): None)
     monkeypatch.setattr(nondifferentiable, "warm_up", lambda: None)
     monkeypatch.setattr(cached, "training_view", lambda s: None)

@@ -2,9 +2,10 @@
 
 On the first script run of a server process, :func:`warm` turns on JAX's
 persistent compilation cache (a restart then loads the programs instead of
-compiling them), compiles the landing page's programs (the engine's lanes and surfaces, and
-the families of the live pair: learning rates and starts), and
-compiles the other pages' in a background thread (the non-differentiable
+compiling them), compiles editions of the engine's lanes and surfaces programs for the landing
+view's problem alone (:func:`lossviz.engine.warm_up_landing`), and compiles the rest in a
+background thread: the full lanes and surfaces programs, the families of the live pair (learning
+rates and starts), then the other pages' programs (the non-differentiable
 page's, then the training page's default view, then every other training
 program: :func:`lossviz.training.warm_up`). Every visitor after that
 finds them warm.
@@ -86,7 +87,9 @@ class WarmUp:
         programs.limit_malloc_arenas()  # before the visitors' script threads first allocate
         self.cache = use_persistent_cache()
         start = time.perf_counter()
-        engine.warm_up(families=())
+        # editions of the landing view's problem alone (~1.1 s from an empty cache, the full
+        # programs ~3.5-4 s): the rest compiles in the thread while the first visitor's page draws
+        engine.warm_up_landing()
         self.landing_seconds = time.perf_counter() - start
         settle_heap()
         self.rest_seconds: float | None = None
@@ -109,7 +112,7 @@ class WarmUp:
         # visitor's page has drawn (tracing holds the GIL and compiling takes a core), the rest. A
         # visitor who opens another page sooner compiles its programs on demand (one compile at a
         # time, see lossviz.programs).
-        engine.warm_up(families=engine.FAMILY_SIZES[:2])
+        engine.warm_up(families=engine.FAMILY_SIZES[:2])  # the full programs, then the families
         self.families.set()
         if self.stopping.wait(REST_DELAY_S):
             return
