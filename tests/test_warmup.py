@@ -69,8 +69,7 @@ def test_the_warm_up_thread_stops_between_programs_when_asked(monkeypatch):
             release.wait(10)  # "compiling" while stop() is asked
 
     monkeypatch.setattr(engine, "warm_up_landing", lambda: calls.append("landing"))
-    monkeypatch.setattr(engine, "warm_up_families", lambda sizes: families(sizes))
-    monkeypatch.setattr(engine, "warm_up", lambda families=(): calls.append(("full", families)))
+    monkeypatch.setattr(engine, "warm_up", families)
     monkeypatch.setattr(nondifferentiable, "warm_up", lambda: calls.append("nondiff"))
     monkeypatch.setattr(cached, "training_view", lambda s: calls.append("training view"))
     monkeypatch.setattr(training, "warm_up", lambda **kw: calls.append("training"))
@@ -96,7 +95,6 @@ def test_after_the_warm_up_a_full_collection_visits_only_what_visitors_made_sinc
     from lossviz.ui import cached
 
     monkeypatch.setattr(engine, "warm_up_landing", lambda: None)
-    monkeypatch.setattr(engine, "warm_up_families", lambda sizes: None)
     monkeypatch.setattr(engine, "warm_up", lambda families=(): None)
     monkeypatch.setattr(nondifferentiable, "warm_up", lambda: None)
     monkeypatch.setattr(cached, "training_view", lambda s: None)
