@@ -527,19 +527,14 @@ def warm_up_landing(problem: str = PROBLEM_NAMES[0]) -> None:
     surfaces(problem)
 
 
-def warm_up_families(sizes: tuple[int, ...] = FAMILY_SIZES[:2]) -> None:
-    """Compiles (or loads) the family programs of ``sizes`` members."""
-    for size in sizes:
-        family(PROBLEM_NAMES[0], PRESET_NAMES[0], lr=np.full(size, 0.01, np.float32), steps=1)
-
-
 def warm_up(families: tuple[int, ...] = FAMILY_SIZES[:2]) -> None:
     """Compiles (or loads from the persistent cache) the lane and surface programs and the
     family programs of sizes ``families``; then drops the landing editions (:func:`warm_up_landing`)."""
     global _LANDING
     _run_lanes([Lane(PROBLEM_NAMES[0], PRESET_NAMES[0], lr=0.01, steps=1)], PROBLEM_NAMES)
     _surfaces(PROBLEM_NAMES[0], PROBLEM_NAMES, 1.0, "identity", 0.0, None, False)
-    warm_up_families(families)
+    for size in families:
+        family(PROBLEM_NAMES[0], PRESET_NAMES[0], lr=np.full(size, 0.01, np.float32), steps=1)
     # the editions go last: a call that chose one just before the full program was ready finds it
     landing, _LANDING = _LANDING, ()
     if landing:

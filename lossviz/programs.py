@@ -98,17 +98,19 @@ class Programs:
         release_memory()
         return out
 
+    def _keys_of(self, static: dict[str, Any]) -> list[Hashable]:
+        """The keys of the programs alive for these static arguments (any traced shapes)."""
+        wanted = tuple((k, static[k]) for k in self.static)
+        return [key for key in self.programs.keys() if key[0] == wanted]
+
     def has(self, **static: Any) -> bool:
         """Whether a program for these static arguments is alive (for any traced shapes)."""
-        wanted = tuple((k, static[k]) for k in self.static)
-        return any(key[0] == wanted for key in self.programs.keys())
+        return bool(self._keys_of(static))
 
     def drop(self, **static: Any) -> None:
         """Frees the programs of these static arguments (for any traced shapes)."""
-        wanted = tuple((k, static[k]) for k in self.static)
-        for key in self.programs.keys():
-            if key[0] == wanted:
-                self.programs.pop(key)
+        for key in self._keys_of(static):
+            self.programs.pop(key)
 
     def live(self) -> int:
         """The number of compiled programs alive (one per key: static arguments, traced shapes)."""

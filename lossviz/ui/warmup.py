@@ -109,14 +109,12 @@ class WarmUp:
         self.thread.join(timeout)
 
     def _rest(self) -> None:
-        # The live pair's families first (the landing page draws a still pair until they are
-        # ready, so that a cold server's first chart does not wait for them), then, once the first
-        # visitor's page has drawn (tracing holds the GIL and compiling takes a core), the rest. A
-        # visitor who opens another page sooner compiles its programs on demand (one compile at a
-        # time, see lossviz.programs).
-        # The full lanes and surfaces programs, then the families (then the editions are dropped).
-        # Not the families first: tracing them holds the GIL for long, and the first visitor's page
-        # is drawing meanwhile (cold start to first chart 8.1-11.6 s instead of 7.5-9.4 s, in pairs).
+        # The full lanes and surfaces programs, then the live pair's families (the landing page
+        # draws a still pair on its editions until they are ready; then the editions are dropped),
+        # then, a moment later, the rest. Not the families first: tracing them holds the GIL for
+        # long while the first visitor's page draws (cold start to first chart 8.1-11.6 s instead
+        # of 7.5-9.4 s, in pairs). A visitor who opens another page sooner compiles its programs on
+        # demand (one compile at a time, see lossviz.programs).
         engine.warm_up(families=engine.FAMILY_SIZES[:2])
         self.families.set()  # the landing page turns live
         if self.stopping.wait(REST_DELAY_S):
