@@ -6,6 +6,7 @@ Messages to the server are counted on the page's websockets (Playwright's ``fram
 
 from __future__ import annotations
 
+import math
 import time
 import urllib.parse
 
@@ -80,6 +81,30 @@ def test_dragging_the_start_redraws_in_the_browser_and_release_commits(server, p
     x0, y0 = float(q["x0"][0]), float(q["y0"][0])
     # the release point in data units: the left panel spans (-1.5, 4.5) x (-3.5, 2.5) of linear regression
     assert -1.5 < x0 < 4.5 and -3.5 < y0 < 2.5 and (x0, y0) != (-1.0, 2.0)
+
+
+def test_hovering_a_panel_reads_out_the_point_and_both_losses(server, page):  # noqa: F811
+    # the click grid is drawn at opacity 0 (thousands of invisible squares are not painted); its
+    # nearest-point cells still take the pointer: the tooltip names the point, L and L' there
+    _open(page, f"{server}/?g=√L")
+    chart = _chart(page)
+    box = chart.bounding_box()
+    sent = len(page.sent)
+    page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.3)
+    page.mouse.move(box["x"] + box["width"] * 0.21, box["y"] + box["height"] * 0.31, steps=3)
+    tip = page.locator("#vg-tooltip-element.visible")
+    tip.wait_for(timeout=10_000)
+    pairs = tip.evaluate(
+        "t => [...t.querySelectorAll('tr')].map(r => [r.querySelector('.key').textContent, "
+        "r.querySelector('.value').textContent])"
+    )
+    rows = {k.strip().rstrip(":"): float(v.replace("−", "-")) for k, v in pairs}
+    # linear regression's axes are w and b; the window is (-1.5, 4.5) x (-3.5, 2.5)
+    assert set(rows) == {"w", "b", "L", "L′"}, rows
+    assert -1.5 <= rows["w"] <= 4.5 and -3.5 <= rows["b"] <= 2.5
+    # the default shift c = -2 pi: L' = sqrt(L) - 2 pi (each shown to 4 significant digits)
+    assert rows["L"] > 0 and rows["L′"] == pytest.approx(rows["L"] ** 0.5 - 2 * math.pi, abs=2e-3)
+    assert len(page.sent) == sent  # hovering is the browser's own
 
 
 def test_an_idle_live_pair_leaves_the_page_alone(server, page):  # noqa: F811

@@ -452,8 +452,9 @@ def _click_layer(
         transform.append({"calculate": live_layers.sid_of_click(live.grid, n), "as": "sid"})
     return {
         "data": source,
-        # a sliver of opacity: Vega ignores events on fully transparent marks
-        "mark": {"type": "point", "filled": True, "opacity": 0.001, "shape": "square", "size": 30},
+        # opacity 0: the points are not painted (Vega skips them), yet clicks, drags and the hover
+        # readout work, through the nearest-point cells Vega-Lite lays over them
+        "mark": {"type": "point", "filled": True, "opacity": 0, "shape": "square", "size": 30},
         "encoding": {"tooltip": tooltip},
         "name": name,
         "transform": transform,
