@@ -245,24 +245,33 @@ def _surface(panel: Panel, size: tuple[float, float]) -> _Surface:
     return MEMO.get(_digest("surface", values, w1, w2, *_window(panel, size)), compute)
 
 
-def _image_layer(image: dict[str, Any], data: Datasets) -> Spec:
+def _sided(data: Datasets, role: str, side: int, records: list[dict[str, Any]], layer: Spec) -> list[Spec]:
+    """``layer`` drawing ``records`` of the panel on ``side``: one layer, or two (see
+    :meth:`~lossviz.charts.packed.Datasets.add_side`)."""
+    return [
+        {"data": source, **layer, "transform": [*first, *layer.get("transform", [])]}
+        for source, first in data.add_side(role, side, records)
+    ]
+
+
+def _image_layer(image: dict[str, Any], data: Datasets, side: int, role: str) -> list[Spec]:
     """A PNG stretched over grid cells (pixel centres on the grid points, see
     :func:`~lossviz.charts.raster.grid_image`): the heat map, or the basin map."""
-    return {
-        "data": data.add([dict(image)]),
+    layer = {
         "mark": {"type": "image", "aspect": False, "clip": True},
         "encoding": {"url": field("url", "nominal"), "x2": {"field": "w1_end"}, "y2": {"field": "w2_end"}},
     }
+    return _sided(data, role, side, [dict(image)], layer)
 
 
-def _contour_layer(surface: _Surface, data: Datasets) -> Spec:
+def _contour_layer(surface: _Surface, data: Datasets, side: int) -> list[Spec]:
     """Thin white lines at the quantiles of the values (see :func:`contour_lines`)."""
-    return {
-        "data": data.add([dict(r) for r in surface.contours]),
+    layer = {
         "mark": {"type": "line", "clip": True, "color": "white", "opacity": 0.45, "strokeWidth": 0.8},
         "encoding": {"detail": field("line", "nominal"), "order": field("order", "quantitative")},
         "transform": [*unpack(["w1", "w2"]), row_number("order", "line")],
     }
+    return _sided(data, "contours", side, [dict(r) for r in surface.contours], layer)
 
 
 def _arrow_record(panel: Panel, size: tuple[float, float]) -> dict[str, str]:
@@ -278,12 +287,11 @@ def _arrow_record(panel: Panel, size: tuple[float, float]) -> dict[str, str]:
     return dict(MEMO.get(_digest("arrows", *fields, *_window(panel, size)), compute))
 
 
-def _arrow_layer(panel: Panel, size: tuple[float, float], data: Datasets) -> Spec:
+def _arrow_layer(panel: Panel, size: tuple[float, float], data: Datasets, side: int) -> list[Spec]:
     """White arrows along ``-∇f``, larger and more opaque where the gradient is steeper."""
     record = _arrow_record(panel, size)
     unit = {"domain": [0, 1]}
-    return {
-        "data": data.add([record]),
+    layer = {
         "mark": {
             "type": "point",
             "clip": True,
@@ -299,6 +307,7 @@ def _arrow_layer(panel: Panel, size: tuple[float, float], data: Datasets) -> Spe
         },
         "transform": unpack(list(record)),
     }
+    return _sided(data, "arrows", side, [record], layer)
 
 
 def _run_encodings(paths: Sequence[PathData], columns: int = 0) -> tuple[Spec, Spec]:
@@ -382,7 +391,7 @@ def _path_layers(
     return layers if live is None else [*layers, heads]
 
 
-def _marker_layer(panel: Panel, data: Datasets) -> Spec:
+def _marker_layer(panel: Panel, data: Datasets, side: int) -> list[Spec]:
     """Known minima (stars), the start (big white disc) and the playback positions, in one layer."""
     rows = [
         *((_STAR, "white", 220, a, b) for a, b in panel.minima),
@@ -395,8 +404,7 @@ def _marker_layer(panel: Panel, data: Datasets) -> Spec:
         for shape, fill, size, a, b in rows
         if math.isfinite(a) and math.isfinite(b)
     ]
-    return {
-        "data": data.add(records),
+    layer = {
         "mark": {
             "type": "point",
             "clip": True,
@@ -411,6 +419,7 @@ def _marker_layer(panel: Panel, data: Datasets) -> Spec:
             "size": field("size", "quantitative", scale=None),
         },
     }
+    return _sided(data, "markers", side, records, layer)
 
 
 def _click_layer(
@@ -468,10 +477,12 @@ def _panel(
     click_grid: int,
     name: str,
     data: Datasets,
+    side: int,
     live: Live | None = None,
     hover=None,
 ) -> Spec:
-    """One landscape panel and its colour bar; ``name`` names its click grid (the selection's view)."""
+    """One landscape panel and its colour bar; ``name`` names its click grid (the selection's view);
+    ``side``: 0 for the left (or upper) panel of the pair, 1 for the other."""
     (lo1, hi1), (lo2, hi2) = panel.bounds
     x_title, y_title = panel.param_names
     surface = _surface(panel, size)
@@ -479,15 +490,15 @@ def _panel(
     if panel.basins is not None:
         labels, b1, b2 = panel.basins
         url = live_layers.basin_image(labels, len(panel.minima))
-        basins = [_image_layer(grid_image(b1, b2, url), data)]
+        basins = _image_layer(grid_image(b1, b2, url), data, side, "basins")
     layers = [
-        _image_layer(surface.image, data),
+        *_image_layer(surface.image, data, side, "heat map"),
         *basins,
-        _contour_layer(surface, data),
-        _arrow_layer(panel, size, data),
+        *_contour_layer(surface, data, side),
+        *_arrow_layer(panel, size, data, side),
         *_path_layers(panel, runs, data, live),
         *([] if live is None else live_layers.preview_layers(live, panel.bounds, runs, data)),
-        _marker_layer(panel, data),
+        *_marker_layer(panel, data, side),
         _click_layer(panel, click_grid, name, data, hover, live),  # on top, so a click anywhere reaches it
     ]
     scale = {"nice": False, "zero": False}
@@ -602,8 +613,8 @@ def landscape_pair(
     runs = _run_encodings([*left.paths, *right.paths], columns=2 if width < 300 else 0)
     views = [f"{START_SELECTION}_{side}" for side in ("left", "right")]
     pairs = [
-        _panel(p, runs, (width, height), click_grid, view, data, live, hover)
-        for p, view in zip((left, right), views, strict=True)
+        _panel(p, runs, (width, height), click_grid, view, data, side, live, hover)
+        for side, (p, view) in enumerate(zip((left, right), views, strict=True))
     ]
     # one top-level parameter bound to both click grids
     # on release: a click, and the end of a drag (whose preview stays in the browser until then)

@@ -18,6 +18,7 @@ from lossviz.charts.style import FIT_WIDTH, SCHEMA_URL
 Bounds = tuple[tuple[float, float], tuple[float, float]]
 Spec = dict[str, Any]
 ROUNDING = 1e-4  # coordinates rounded to this fraction of the window: a 20th of a pixel
+SAME = "same"  # Datasets.add_side: side 1 draws side 0's records
 
 
 def pack(x: np.ndarray, decimals: int) -> str:
@@ -50,6 +51,10 @@ class Datasets(dict[str, list[dict[str, Any]]]):
         """Empty, or a copy of ``start`` (which later additions leave as it is)."""
         super().__init__(start or {})
         self._names: dict[bytes, str] = dict(start._names) if start is not None else {}
+        # add_side: side 0's name -> (0, digest, records)
+        self._sides: dict[str, tuple[int, bytes, list[dict[str, Any]]]] = (
+            dict(start._sides) if start is not None else {}
+        )
 
     def add(self, records: list[dict[str, Any]]) -> Spec:
         """Stores ``records``; returns the layer's ``data`` (a reference by name)."""
@@ -60,6 +65,41 @@ class Datasets(dict[str, list[dict[str, Any]]]):
             self._names[digest] = name = f"lossviz_{len(self._names)}"
             self[name] = records
         return {"name": self._names[digest]}
+
+    def add_side(self, role: str, side: int, records: list[dict[str, Any]]) -> list[tuple[Spec, list[Spec]]]:
+        """Stores the ``records`` that one panel of a pair (``side`` 0, then 1) draws for ``role``;
+        returns, for each layer that draws them, its ``data`` and the transforms to put first.
+
+        Which layers of the two panels coincide depends on the view (the heat map of ``L`` and of
+        ``g(L)`` under a monotone ``g``, the contours at some maps and not at others), and
+        :meth:`add` names a coincidence differently. A spec naming other data sets makes the
+        browser build the chart again rather than replace its data (~0.15 s a switch), so each
+        role has two names, whatever the data: side 0's records (one layer) and side 1's. Side 1
+        draws two layers: side 0's records when its own are equal (then sent once: its data set
+        holds only ``{SAME: true}``), and its own records otherwise. Side 0's data set does not
+        change when only side 1's does (another map ``g``), so the browser leaves its layers alone.
+        """
+        key = b"side:" + role.encode()
+        if side == 0:
+            if key in self._names:
+                raise ValueError(f"{role!r}: side 0 added twice")
+            self._names[key] = left = f"lossviz_{len(self._names)}"
+            self._names[key + b":1"] = right = f"lossviz_{len(self._names)}"
+            self[left], self[right] = records, []
+            self._sides[left] = (0, hashlib.sha256(pickle.dumps(records, protocol=5)).digest(), records)
+            return [({"name": left}, [])]
+        left, right = self._names.get(key), self._names.get(key + b":1")
+        if side != 1 or left is None or self[right]:
+            raise ValueError(f"{role!r}: side {side} before side 0, or added twice")
+        same = hashlib.sha256(pickle.dumps(records, protocol=5)).digest() == self._sides[left][1]
+        self[right] = [{SAME: True}] if same else records
+        return [
+            (
+                {"name": left},
+                [{"filter": f"length(data('{right}')) > 0 && data('{right}')[0].{SAME} == true"}],
+            ),
+            ({"name": right}, [{"filter": f"!datum.{SAME}"}]),
+        ]
 
 
 def container_chart(datasets: Datasets, /, **spec: Any) -> Spec:
