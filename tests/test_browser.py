@@ -7,6 +7,7 @@ These need `chromium` at /usr/bin/chromium (`.ci/run` installs it). They never r
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
 import shutil
@@ -394,3 +395,44 @@ def test_a_map_switch_retitles_the_panel_and_relabels_its_colour_bar(server, pag
     _settle(page)
     fresh = _pair_pixels(page)
     assert switched == fresh and switched != before
+
+
+def _decision_pixels(page) -> list[bytes]:
+    """The three decision maps as drawn (canvases: titles and legends are pixels)."""
+    page.get_by_text("Decision regions").first.scroll_into_view_if_needed()
+    canvases = [page.locator(CHART).nth(k).locator("canvas") for k in (4, 5, 6)]
+    for canvas in canvases:
+        canvas.wait_for(timeout=120_000)
+    return [canvas.screenshot(animations="disabled") for canvas in canvases]
+
+
+def test_a_data_set_switch_redraws_the_decision_maps_as_a_fresh_load_does(server, page):
+    # the decision maps' domains, titles and classes are data read by expressions: a data set
+    # switch keeps their specs, and the browser replaces the data in place (3 classes to 2 here);
+    # what it then draws must be what a fresh load draws, and not what it drew before
+    page.goto(f"{server}/training?data=Blobs%20(3%20classes)")
+    _wait_for_charts(page, 7)
+    _settle(page)
+    before = _decision_pixels(page)
+    _choose(page, "data set", "Circles")
+    switched = _decision_pixels(page)
+    page.goto(f"{server}/training?data=Circles")
+    _wait_for_charts(page, 7)
+    _settle(page)
+    fresh = _decision_pixels(page)
+    # the same title, axes, legend and regions; semi-transparent dots may overlap in another order
+    # (~100 pixels a few levels apart): only differences of more than 32 levels count
+    assert all(_pixels_apart(s, f) == 0 for s, f in zip(switched, fresh, strict=True))
+    assert all(_pixels_apart(s, b) > 1000 for s, b in zip(switched, before, strict=True))
+
+
+def _pixels_apart(a: bytes, b: bytes, levels: int = 32) -> int:
+    """Pixels of two PNG screenshots whose colours differ by more than ``levels`` (every pixel of
+    the larger when their sizes differ)."""
+    import numpy as np
+    from PIL import Image
+
+    x, y = (np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int) for png in (a, b))
+    if x.shape != y.shape:
+        return max(x.shape[0] * x.shape[1], y.shape[0] * y.shape[1])
+    return int((np.abs(x - y).max(axis=-1) > levels).sum())

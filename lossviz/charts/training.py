@@ -58,7 +58,7 @@ _RUN_LABEL = "".join(f"datum.variant == '{k}' ? '{label}' : " for k, label in VA
 )
 
 
-def _chart(layers: list[Spec], data: Datasets, title: str, height: int) -> Spec:
+def _chart(layers: list[Spec], data: Datasets, title: str | Spec, height: int) -> Spec:
     """A complete top-level spec: ``layers`` drawn in order, as wide as the container."""
     return container_chart(data, layer=layers, title=title, height=height)
 
@@ -396,15 +396,6 @@ def decision_chart(
         for a, b, c in zip(x1[keep].tolist(), x2[keep].tolist(), labels.astype(str).tolist(), strict=True)
     ]
     classes = sorted(set(labels.tolist()))
-    colour = field(
-        "class",
-        "nominal",
-        scale={
-            "domain": [str(c) for c in classes],
-            "range": [CLASS_COLOURS[c % len(CLASS_COLOURS)] for c in classes],
-        },
-        legend={"orient": "bottom", "title": "class"},
-    )
     shared = Datasets()  # the points are the same in every panel: added once
     dots_data = shared.add(points)
     panels = []
@@ -413,18 +404,35 @@ def decision_chart(
         hy = (gy[-1] - gy[0]) / max(len(gy) - 1, 1) / 2
         domain_x = [float(gx[0] - hx), float(gx[-1] + hx)]
         domain_y = [float(gy[0] - hy), float(gy[-1] + hy)]
+        acc = float(accuracy.get(name, float("nan")))
+        shown = f"{acc:.1%}" if np.isfinite(acc) else "—"
+        # the axes' domains, the title and the classes are this record's, read by expressions: the
+        # spec is the same for every data set, so the browser replaces the data of the three charts
+        # it has instead of building them again (a data set switch ~0.1 s sooner)
         image = {
             "x1": domain_x[0],
             "x1_end": domain_x[1],
             "x2": domain_y[1],
             "x2_end": domain_y[0],
             "url": rgb_data_url(class_map_rgb(probs)),
+            "title": f"{VARIANT_LABELS.get(name, name)}: {shown} correct",
+            "classes": ",".join(map(str, classes)),
         }
-        axis_x = field("x1", "quantitative", title="feature 1", scale={"domain": domain_x, "nice": False})
-        axis_y = field("x2", "quantitative", title="feature 2", scale={"domain": domain_y, "nice": False})
         data = Datasets(shared)
+        source = data.add([image])
+        record = f"data('{source['name']}')[0]"
+        colour = field(
+            "class",
+            "nominal",
+            scale={"domain": {"expr": f"split({record}.classes, ',')"}, "range": list(CLASS_COLOURS)},
+            legend={"orient": "bottom", "title": "class"},
+        )
+        scale_x = {"domain": {"expr": f"[{record}.x1, {record}.x1_end]"}, "nice": False}
+        scale_y = {"domain": {"expr": f"[{record}.x2_end, {record}.x2]"}, "nice": False}
+        axis_x = field("x1", "quantitative", title="feature 1", scale=scale_x)
+        axis_y = field("x2", "quantitative", title="feature 2", scale=scale_y)
         regions = {
-            "data": data.add([image]),
+            "data": source,
             "mark": {"type": "image", "aspect": False, "clip": True},
             "encoding": {
                 "x": axis_x,
@@ -455,9 +463,7 @@ def decision_chart(
                 ],
             },
         }
-        acc = float(accuracy.get(name, float("nan")))
-        shown = f"{acc:.1%}" if np.isfinite(acc) else "—"
-        panel = _chart([regions, dots], data, f"{VARIANT_LABELS.get(name, name)}: {shown} correct", size)
+        panel = _chart([regions, dots], data, {"text": {"expr": f"{record}.title"}}, size)
         # a canvas: hundreds of points per panel redrawn on a switch (as the landscape pair)
         panels.append({**panel, "usermeta": {"embedOptions": {"renderer": "canvas"}}})
     return panels
