@@ -483,6 +483,19 @@ def test_optimizer_deviation_chart_shows_zero_and_diverged_runs():
     assert d["layer"][0]["encoding"]["x"]["scale"]["type"] == "log"
 
 
+def test_the_deviation_axis_reads_its_end_from_the_data_so_the_spec_stays():
+    small = _rows(["sgd", "adam"], [0.0, 1e-7], ["identical", "same_path"])
+    large = _rows(["sgd", "adam"], [0.0, 40.0], ["identical", "different"])
+    a, b = (spec(explorer_charts.optimizer_deviation_chart(r, KIND_LABELS)) for r in (small, large))
+    strip = [{k: v for k, v in d.items() if k != "datasets"} for d in (a, b)]
+    assert json.dumps(strip[0]) == json.dumps(strip[1])  # a switch replaces the data in place
+    name = a["data"]["name"]
+    domain = a["layer"][0]["encoding"]["x"]["scale"]["domain"]["expr"]
+    # three spare decades right of the longest bar (at least 1): 1e3 for the small, 4e4 for the large
+    assert domain == f"[1e-13, 1000 * max(1, extent(pluck(data('{name}'), 'bar'))[1])]"
+    assert max(r["bar"] for r in b["datasets"][name]) == 40.0
+
+
 @pytest.mark.parametrize("kinds", [["identical"] * 3, ["ascent", "identical", "different"], ["diverged"]])
 def test_each_verdict_has_one_colour_whatever_the_data(kinds):
     frame = _rows(list("abc")[: len(kinds)], [0.5] * len(kinds), kinds)

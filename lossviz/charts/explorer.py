@@ -184,12 +184,15 @@ def optimizer_deviation_chart(rows: Sequence[Mapping[str, Any]], kind_labels: Ma
         }
         for r, b, d in zip(rows, bar.tolist(), dtheta.tolist(), strict=True)
     ]
-    # three spare decades on the right for the labels
+    source = data.add(records)
+    # three spare decades on the right for the labels; the end is read from the data, so the spec
+    # is the same for every view and a switch replaces the chart's data instead of building it again
+    end = f"1000 * max(1, extent(pluck(data('{source['name']}'), 'bar'))[1])"
     x = field(
         "bar",
         "quantitative",
         title="max |Δθ| (original vs transformed run)",
-        scale={"type": "log", "domain": [_DEVIATION_FLOOR / 10, float(bar.max(initial=1.0)) * 1e3]},
+        scale={"type": "log", "domain": {"expr": f"[{_DEVIATION_FLOOR / 10!r}, {end}]"}},
         axis={"format": "~e", "labelOverlap": True},
     )
     encoding = {
@@ -226,7 +229,7 @@ def optimizer_deviation_chart(rows: Sequence[Mapping[str, Any]], kind_labels: Ma
         "mark": {"type": "text", "align": "left", "dx": 4, "color": NEUTRAL},
         "encoding": {**encoding, "text": field("shown", "nominal")},
     }
-    return container_chart(data, data=data.add(records), layer=[bars, labels])
+    return container_chart(data, data=source, layer=[bars, labels])
 
 
 def _deviation_label(d: float) -> str:
