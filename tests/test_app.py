@@ -179,7 +179,12 @@ def test_the_landscape_carries_the_live_controls_and_families():
     spec = _landscape(at)
     params = {p["name"]: p for p in spec["params"]}
     assert params["step"]["value"] == 12 and params["step"]["bind"]["max"] == 40
-    assert params["lr_k"]["value"] == settings.LR_CHOICES.index(0.01)
+    # the current rate's position is the frame's (data: another rate or problem keeps the spec)
+    assert params["lr_k"]["expr"] == "frame.lr" and "value" not in params["lr_k"]
+    frame = spec["datasets"][
+        re.fullmatch(r"data\('(\w+)'\)\[0\] \|\| \{\}", params["frame"]["expr"]).group(1)
+    ]
+    assert frame[0]["lr"] == settings.LR_CHOICES.index(0.01)
     assert params["lr_k"]["bind"]["max"] == len(settings.LR_CHOICES) - 1
     records = [r for rows in spec["datasets"].values() for r in rows]
     starts = [r for r in records if "sid" in r]
@@ -200,14 +205,17 @@ def test_the_basin_map_is_a_layer_of_both_panels():
         panels = [pair["hconcat"][0] for pair in spec["hconcat"]]
         return [[layer for layer in p["layer"] if layer["mark"]["type"] == "image"] for p in panels]
 
-    assert [len(layers) for layers in image_layers(_landscape(at))] == [1, 1]  # the heat maps
+    # the heat maps; the right panel's image layers come in pairs: the left's data (drawn when the
+    # right's is the same) and its own (lossviz.charts.packed.Datasets.add_side)
+    assert [len(layers) for layers in image_layers(_landscape(at))] == [1, 2]
     at.toggle(key="basins").set_value(True).run()
     assert not at.exception
     spec = _landscape(at)
     layers = image_layers(spec)
-    assert [len(x) for x in layers] == [2, 2]  # and a basin map on each
-    urls = [spec["datasets"][x[1]["data"]["name"]][0]["url"] for x in layers]
-    assert urls[0] == urls[1]  # L - 2π: the very same basins
+    assert [len(x) for x in layers] == [2, 4]  # and a basin map on each
+    assert spec["datasets"][layers[0][1]["data"]["name"]][0]["url"].startswith("data:image/png")
+    assert layers[1][2]["data"] == layers[0][1]["data"]  # the right panel draws the left's basins...
+    assert spec["datasets"][layers[1][3]["data"]["name"]] == [{"same": True}]  # L - 2π: the very same
 
 
 def _csv_frame(data: bytes) -> pd.DataFrame:

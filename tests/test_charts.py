@@ -270,8 +270,8 @@ def test_default_pair_payload_is_under_budget():
 
 def test_selection_is_defined_once_and_bound_to_both_click_grids():
     d = spec(landscape.landscape_pair(make_panel(), make_panel(title="L′")))
-    assert [p["name"] for p in d["params"]] == [landscape.START_SELECTION]
-    param = d["params"][0]
+    assert [p["name"] for p in d["params"]] == ["frame", landscape.START_SELECTION]
+    param = d["params"][1]
     # on release: a click, or the end of a drag (whose preview stays in the browser)
     assert param["select"] == {"type": "point", "fields": ["w1", "w2"], "nearest": True, "on": "pointerup"}
     grids = [layer for pair in d["hconcat"] for layer in pair["hconcat"][0]["layer"] if "name" in layer]
@@ -282,18 +282,27 @@ def test_selection_is_defined_once_and_bound_to_both_click_grids():
     assert all(g["mark"]["opacity"] == 0 for g in grids)
 
 
+def frame_of(d: dict) -> dict:
+    """The record the pair's ``frame`` parameter holds: the left colour bar's."""
+    (param,) = [p for p in d["params"] if p["name"] == "frame"]
+    name = re.fullmatch(r"data\('(\w+)'\)\[0\] \|\| \{\}", param["expr"]).group(1)
+    assert d["hconcat"][0]["hconcat"][1]["data"]["name"] == name
+    (record,) = d["datasets"][name]
+    return record
+
+
 GRID_EXPR = re.compile(
-    r"round\(\((\S+) \+ (?:\(datum\.i % (\d+)\)|floor\(datum\.i / (\d+)\)) \* (\S+)\) \* 1e(\d+)\) / 1e\5"
+    r"round\(\(frame\.lo(\d) \+ (?:\(datum\.i % (\d+)\)|floor\(datum\.i / (\d+)\)) \* frame\.c\1\)"
+    r" \* frame\.m\1\) / frame\.m\1"
 )
 
 
-def grid_values(expr: str, count: int) -> list[float]:
-    """The values of a click-grid coordinate expression (``lo + k * step``, rounded) for k < count."""
-    lo, _, _, step, decimals = GRID_EXPR.fullmatch(expr).groups()
-    return [
-        math.floor((float(lo) + k * float(step)) * 10 ** int(decimals) + 0.5) / 10 ** int(decimals)
-        for k in range(count)
-    ]
+def grid_values(expr: str, frame: dict, count: int) -> list[float]:
+    """The values of a click-grid coordinate expression (``lo + k * step``, rounded as JavaScript's
+    Math.round does) for k < count, with the frame's numbers."""
+    axis = GRID_EXPR.fullmatch(expr).group(1)
+    lo, step, m = (frame[f"{k}{axis}"] for k in ("lo", "c", "m"))
+    return [math.floor((lo + k * step) * m + 0.5) / m for k in range(count)]
 
 
 def test_click_grid_is_n_by_n_rounded_points_over_the_bounds():
@@ -302,15 +311,34 @@ def test_click_grid_is_n_by_n_rounded_points_over_the_bounds():
     assert grid["data"] == {"sequence": {"start": 0, "stop": 41 * 41, "as": "i"}}
     exprs = {t["as"]: t["calculate"] for t in grid["transform"]}
     assert "% 41)" in exprs["w1"] and "floor(datum.i / 41)" in exprs["w2"]
-    w1, w2 = grid_values(exprs["w1"], 41), grid_values(exprs["w2"], 41)
+    frame = frame_of(d)
+    w1, w2 = grid_values(exprs["w1"], frame, 41), grid_values(exprs["w2"], frame, 41)
     assert (w1[0], w1[3], w1[-1]) == (-2.0, -1.7, 2.0)  # rounded: not -1.7000000000000002
     assert (w2[0], w2[-1]) == (-1.0, 3.0)
 
 
+def test_a_problem_switch_keeps_the_spec_when_the_axes_keep_their_names():
+    # the window, the click grid's spacing, the families' decoding and the current rate are the
+    # frame's numbers: another problem (the same axis names) changes data only
+    one = landscape.landscape_pair(make_panel(), make_panel())
+    wide = dict(bounds=((-5.0, 5.0), (-4.0, 6.0)))
+    other = landscape.landscape_pair(make_panel(**wide), make_panel(**wide))
+    strip = [{k: v for k, v in d.items() if k != "datasets"} for d in (one, other)]
+    assert json.dumps(strip[0]) == json.dumps(strip[1])
+    assert (frame_of(one)["lo1"], frame_of(other)["lo1"], frame_of(other)["hi2"]) == (-2.0, -5.0, 6.0)
+
+
 def test_axes_are_fixed_to_the_bounds_and_titled():
     d = spec(landscape.landscape_pair(make_panel(), make_panel()))
-    x = d["hconcat"][0]["hconcat"][0]["encoding"]["x"]
-    assert x["title"] == "x" and x["scale"] == {"domain": [-2.0, 2.0], "nice": False, "zero": False}
+    x, y = (d["hconcat"][0]["hconcat"][0]["encoding"][k] for k in "xy")
+    assert x["title"] == "x" and x["scale"] == {
+        "domain": {"expr": "[frame.lo1, frame.hi1]"},
+        "nice": False,
+        "zero": False,
+    }
+    assert y["scale"]["domain"] == {"expr": "[frame.lo2, frame.hi2]"}
+    f = frame_of(d)
+    assert (f["lo1"], f["hi1"], f["lo2"], f["hi2"]) == (-2.0, 2.0, -1.0, 3.0)
 
 
 def _drawn(d: dict, side: int, role: int) -> list[dict]:

@@ -18,9 +18,9 @@ def _decoded(text: str, bounds) -> np.ndarray:
     out = []
     for k in range(len(text) // 4):
         row = []
-        for axis, (lo, hi) in enumerate(bounds):
-            start = lo - live.MARGIN * (hi - lo)
-            unit = (1 + 2 * live.MARGIN) * (hi - lo) / live.LEVELS
+        frame = live.frame_fields(bounds)  # the numbers the expressions read from the frame parameter
+        for axis in range(2):
+            start, unit = frame[f"s{axis + 1}"], frame[f"u{axis + 1}"]
             row.append(start + int(text[4 * k + 2 * axis : 4 * k + 2 * axis + 2], 36) * unit)
         out.append(row)
     return np.array(out).reshape(-1, 2)
@@ -28,10 +28,18 @@ def _decoded(text: str, bounds) -> np.ndarray:
 
 def test_decode_expressions_match_the_python_reading():
     # the transforms name the same slices and constants as _decoded
-    calcs = [t["calculate"] for t in live.decode("p", BOUNDS) if "calculate" in t]
+    calcs = [t["calculate"] for t in live.decode("p") if "calculate" in t]
     assert "sequence(0, floor(length(datum.p) / 4))" in calcs[0]
-    assert "substring(datum.p, 4 * datum.k + 0, 4 * datum.k + 2)" in calcs[1]
-    assert "substring(datum.p, 4 * datum.k + 2, 4 * datum.k + 4)" in calcs[2]
+    assert (
+        calcs[1] == "frame.s1 + parseInt(substring(datum.p, 4 * datum.k + 0, 4 * datum.k + 2), 36) * frame.u1"
+    )
+    assert (
+        calcs[2] == "frame.s2 + parseInt(substring(datum.p, 4 * datum.k + 2, 4 * datum.k + 4), 36) * frame.u2"
+    )
+    # the window widened by MARGIN on each side, in LEVELS steps
+    f = live.frame_fields(BOUNDS)
+    assert (f["s1"], f["s1"] + live.LEVELS * f["u1"]) == pytest.approx((-7.0, 8.0))
+    assert (f["s2"], f["s2"] + live.LEVELS * f["u2"]) == pytest.approx((-3.0, 3.0))
 
 
 coords = st.floats(-20.0, 20.0, allow_nan=False, width=32)

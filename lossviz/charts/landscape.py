@@ -360,7 +360,7 @@ def _path_layers(
         heads = live_layers.head_layer(paths["data"], transform, live, runs[0])
         transform = [
             *transform,
-            {"filter": f"({live_layers.exact_filter(live)}) && datum.step <= {live_layers.STEP}"},
+            {"filter": f"({live_layers.exact_filter()}) && datum.step <= {live_layers.STEP}"},
         ]
     order = field("step", "quantitative")
     # Dashed runs are drawn thinner, on top of thicker solid ones: where two runs
@@ -434,11 +434,11 @@ def _click_layer(
     With ``live``, each point also names its nearest family start (``sid``), for
     the drag preview.
     """
-    (lo1, hi1), (lo2, hi2) = panel.bounds
-    d1, d2 = decimals(lo1, hi1), decimals(lo2, hi2)
-    # rounded like the other coordinates, so a click gives 0.3, not 0.30000000000000004
-    w1 = f"round(({lo1!r} + (datum.i % {n}) * {(hi1 - lo1) / (n - 1)!r}) * 1e{d1}) / 1e{d1}"
-    w2 = f"round(({lo2!r} + floor(datum.i / {n}) * {(hi2 - lo2) / (n - 1)!r}) * 1e{d2}) / 1e{d2}"
+    # rounded like the other coordinates, so a click gives 0.3, not 0.30000000000000004; the window's
+    # numbers come from the frame (see _frame)
+    f = live_layers.FRAME
+    w1 = f"round(({f}.lo1 + (datum.i % {n}) * {f}.c1) * {f}.m1) / {f}.m1"
+    w2 = f"round(({f}.lo2 + floor(datum.i / {n}) * {f}.c2) * {f}.m2) / {f}.m2"
     tooltip = [
         field("w1", "quantitative", title=panel.param_names[0]),
         field("w2", "quantitative", title=panel.param_names[1]),
@@ -478,12 +478,13 @@ def _panel(
     name: str,
     data: Datasets,
     side: int,
+    frame: dict[str, float],
     live: Live | None = None,
     hover=None,
 ) -> Spec:
     """One landscape panel and its colour bar; ``name`` names its click grid (the selection's view);
-    ``side``: 0 for the left (or upper) panel of the pair, 1 for the other."""
-    (lo1, hi1), (lo2, hi2) = panel.bounds
+    ``side``: 0 for the left (or upper) panel of the pair, 1 for the other; ``frame``: see
+    :func:`_frame`."""
     x_title, y_title = panel.param_names
     surface = _surface(panel, size)
     basins = []
@@ -502,12 +503,23 @@ def _panel(
         _click_layer(panel, click_grid, name, data, hover, live),  # on top, so a click anywhere reaches it
     ]
     scale = {"nice": False, "zero": False}
-    bar, texts = _colour_bar(surface, panel.title, size[1], data)
+    bar, texts = _colour_bar(surface, panel.title, size[1], data, frame)
+    f = live_layers.FRAME
     view = {
         "layer": layers,
         "encoding": {
-            "x": field("w1", "quantitative", scale={"domain": [lo1, hi1], **scale}, title=x_title),
-            "y": field("w2", "quantitative", scale={"domain": [lo2, hi2], **scale}, title=y_title),
+            "x": field(
+                "w1",
+                "quantitative",
+                scale={"domain": {"expr": f"[{f}.lo1, {f}.hi1]"}, **scale},
+                title=x_title,
+            ),
+            "y": field(
+                "w2",
+                "quantitative",
+                scale={"domain": {"expr": f"[{f}.lo2, {f}.hi2]"}, **scale},
+                title=y_title,
+            ),
         },
         "height": size[1],
         "title": {"text": {"expr": f"{texts}.title"}},
@@ -521,7 +533,9 @@ def _colour_bar_url() -> str:
     return png_data_url(np.linspace(1.0, 0.0, 64)[:, None])
 
 
-def _colour_bar(surface: _Surface, title: str, height: int, data: Datasets) -> tuple[Spec, str]:
+def _colour_bar(
+    surface: _Surface, title: str, height: int, data: Datasets, frame: dict[str, float]
+) -> tuple[Spec, str]:
     """A thin strip of the colour map, labelled with the panel's quantiles; and the expression of
     the record holding those labels and the panel's ``title``.
 
@@ -537,6 +551,7 @@ def _colour_bar(surface: _Surface, title: str, height: int, data: Datasets) -> t
         "url": _colour_bar_url(),
         "title": title,
         **{f"l{k}": label for k, label in enumerate(surface.labels)},
+        **frame,
     }
     source = data.add([record])
     texts = f"data('{source['name']}')[0]"
@@ -588,6 +603,27 @@ def layout(available: float | None) -> tuple[bool, int, int]:
     return True, width, int(width * 0.84)
 
 
+def _frame(bounds: Bounds, n: int, live: Live | None) -> dict[str, float]:
+    """The pair's numbers that depend on the problem, read by its expressions from the parameter
+    :data:`~lossviz.charts.live.FRAME`: the window (``lo1``, ``hi1``, ``lo2``, ``hi2``), the
+    ``n x n`` click grid's spacing (``c1``, ``c2``) and rounding (``m1``, ``m2``: 10 to the decimal
+    places of :func:`~lossviz.charts.packed.decimals`), the families' decoding
+    (:func:`~lossviz.charts.live.frame_fields`) and the current learning rate's position (``lr``)."""
+    (lo1, hi1), (lo2, hi2) = bounds
+    return {
+        "lo1": lo1,
+        "hi1": hi1,
+        "lo2": lo2,
+        "hi2": hi2,
+        "c1": (hi1 - lo1) / (n - 1),
+        "c2": (hi2 - lo2) / (n - 1),
+        "m1": 10.0 ** decimals(lo1, hi1),
+        "m2": 10.0 ** decimals(lo2, hi2),
+        **live_layers.frame_fields(bounds),
+        "lr": float(live.lr_index) if live is not None else 0.0,  # a float: one kind of number in JS
+    }
+
+
 def landscape_pair(
     left: Panel,
     right: Panel,
@@ -612,14 +648,18 @@ def landscape_pair(
     data = Datasets()
     runs = _run_encodings([*left.paths, *right.paths], columns=2 if width < 300 else 0)
     views = [f"{START_SELECTION}_{side}" for side in ("left", "right")]
+    frame = _frame(left.bounds, click_grid, live)
     pairs = [
-        _panel(p, runs, (width, height), click_grid, view, data, side, live, hover)
+        _panel(p, runs, (width, height), click_grid, view, data, side, frame, live, hover)
         for side, (p, view) in enumerate(zip((left, right), views, strict=True))
     ]
+    # the frame: the left colour bar's record (which holds its numbers), as a parameter
+    bar = pairs[0]["hconcat"][1]["data"]["name"]
+    params: list[Spec] = [{"name": live_layers.FRAME, "expr": f"data('{bar}')[0] || {{}}"}]
     # one top-level parameter bound to both click grids
     # on release: a click, and the end of a drag (whose preview stays in the browser until then)
     select = {"type": "point", "fields": ["w1", "w2"], "nearest": True, "on": "pointerup"}
-    params = [{"name": START_SELECTION, "select": select, "views": views}]
+    params.append({"name": START_SELECTION, "select": select, "views": views})
     if live is not None:
         params += live_layers.params(live, views)
     return {

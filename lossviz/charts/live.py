@@ -33,6 +33,12 @@ from lossviz.charts.raster import data_url
 DRAG = "drag_start"
 STEP = "step"
 LR = "lr_k"
+FRAME = "frame"
+"""A parameter: the pair's record of numbers that depend on the problem (:func:`frame_fields`).
+
+Expressions read them from it (``frame.lo1``) rather than having them written in: the spec is the
+same for every problem with the same axis names, and a problem switch replaces the chart's data
+instead of building it again."""
 LEVELS = 36**2 - 1  # two base-36 digits
 MARGIN = 1.0  # coordinates are encoded over the window widened by this many windows on each side
 
@@ -96,19 +102,26 @@ def encode_path(xy: np.ndarray, bounds: Bounds) -> str:
     return encode_paths(np.asarray(xy)[None], bounds)[0]
 
 
-def decode(name: str, bounds: Bounds) -> list[Spec]:
+def frame_fields(bounds: Bounds) -> dict[str, float]:
+    """The numbers :func:`decode` reads from :data:`FRAME`: per axis, the value of code 0
+    (``s1``, ``s2``) and of one code step (``u1``, ``u2``) over the widened window."""
+    out = {}
+    for k, (lo, hi) in enumerate(bounds, start=1):
+        out[f"s{k}"] = lo - MARGIN * (hi - lo)
+        out[f"u{k}"] = (1 + 2 * MARGIN) * (hi - lo) / LEVELS
+    return out
+
+
+def decode(name: str) -> list[Spec]:
     """Vega-Lite transforms: the encoded string field ``name`` -> one row per point with
-    ``w1``, ``w2`` and ``k`` (the row's position)."""
-    (lo1, hi1), (lo2, hi2) = bounds
+    ``w1``, ``w2`` and ``k`` (the row's position), with the constants of :func:`frame_fields`."""
     out = []
-    for axis, lo, hi in (("w1", lo1, hi1), ("w2", lo2, hi2)):
-        start = lo - MARGIN * (hi - lo)
-        unit = (1 + 2 * MARGIN) * (hi - lo) / LEVELS
+    for k, axis in enumerate(("w1", "w2"), start=1):
         offset = 0 if axis == "w1" else 2
         out.append(
             {
-                "calculate": f"{start!r} + parseInt(substring(datum.{name}, 4 * datum.k + {offset}, "
-                f"4 * datum.k + {offset + 2}), 36) * {unit!r}",
+                "calculate": f"{FRAME}.s{k} + parseInt(substring(datum.{name}, 4 * datum.k + {offset}, "
+                f"4 * datum.k + {offset + 2}), 36) * {FRAME}.u{k}",
                 "as": axis,
             }
         )
@@ -139,8 +152,10 @@ def params(live: Live, click_views: list[str]) -> list[Spec]:
             "bind": {"input": "range", "min": 0, "max": int(max(live.steps, 1)), "step": 1, "name": "step"},
         },
         {
+            # the current rate's position, from the data (a rerun with another rate sets it); the
+            # range input sets it while dragged
             "name": LR,
-            "value": int(live.lr_index),
+            "expr": f"{FRAME}.lr",
             "bind": {
                 "input": "range",
                 "min": 0,
@@ -152,9 +167,9 @@ def params(live: Live, click_views: list[str]) -> list[Spec]:
     ]
 
 
-def exact_filter(live: Live) -> str:
+def exact_filter() -> str:
     """The exact runs are drawn unless a drag or a learning-rate preview is on."""
-    return f"!length(data('{DRAG}_store')) && {LR} == {int(live.lr_index)}"
+    return f"!length(data('{DRAG}_store')) && {LR} == {FRAME}.lr"
 
 
 def sid_of_click(grid: int, n: int) -> str:
@@ -207,13 +222,13 @@ def preview_layers(live: Live, bounds: Bounds, encodings: tuple[Spec, Spec], dat
     lr_data = data.add(rates) if rates else data.add([{"kr": -1, "name": live.names[0], "p": ""}])
     select = {"param": DRAG, "empty": False}
     return [
-        {"data": drag_data, "transform": [{"filter": select}, *decode("p", bounds)], **line},
+        {"data": drag_data, "transform": [{"filter": select}, *decode("p")], **line},
         {
             "data": drag_data,
-            "transform": [{"filter": select}, *decode("p", bounds), {"filter": "datum.k == 0"}],
+            "transform": [{"filter": select}, *decode("p"), {"filter": "datum.k == 0"}],
             **head,
         },
-        {"data": lr_data, "transform": [{"filter": f"datum.kr == {LR}"}, *decode("p", bounds)], **line},
+        {"data": lr_data, "transform": [{"filter": f"datum.kr == {LR}"}, *decode("p")], **line},
     ]
 
 
@@ -225,7 +240,7 @@ def head_layer(paths_data: Spec, transform: list[Spec], live: Live, colour: Spec
         "transform": [
             *transform,
             {"joinaggregate": [{"op": "max", "field": "step", "as": "last"}], "groupby": ["name"]},
-            {"filter": f"({exact_filter(live)}) && datum.step == min({STEP}, datum.last)"},
+            {"filter": f"({exact_filter()}) && datum.step == min({STEP}, datum.last)"},
         ],
         "mark": {
             "type": "point",
