@@ -380,20 +380,34 @@ def _pair_pixels(page) -> bytes:
     return pair.screenshot(animations="disabled")
 
 
+def _switched_and_fresh(page, first: str, label: str, option: str, fresh: str, charts: int, pixels):
+    """``pixels(page)`` of the page at the URL ``first``, after choosing ``option`` in the select box
+    ``label`` there (a rerun in place), and at the URL ``fresh`` (that view loaded anew)."""
+    shots = []
+    for url in (first, fresh):
+        page.goto(url)
+        _wait_for_charts(page, charts)
+        _settle(page)
+        shots.append(pixels(page))
+        if url == first:
+            _choose(page, label, option)
+            shots.append(pixels(page))
+    return shots  # before, switched, fresh
+
+
 def test_a_map_switch_retitles_the_panel_and_relabels_its_colour_bar(server, page):
     # the title and the colour bar's labels are data read by expressions: a switch that changes
     # only them keeps the spec, and the browser replaces the data in place; what it then draws must
     # be what a fresh load of the new view draws, and not what it drew before
-    page.goto(f"{server}/?g=%E2%88%9AL")
-    _wait_for_charts(page, 3)
-    _settle(page)
-    before = _pair_pixels(page)
-    _choose(page, "monotone map g", "log(1 + L)")
-    switched = _pair_pixels(page)
-    page.goto(f"{server}/?g=log(1%20%2B%20L)")
-    _wait_for_charts(page, 3)
-    _settle(page)
-    fresh = _pair_pixels(page)
+    before, switched, fresh = _switched_and_fresh(
+        page,
+        f"{server}/?g=%E2%88%9AL",
+        "monotone map g",
+        "log(1 + L)",
+        f"{server}/?g=log(1%20%2B%20L)",
+        3,
+        _pair_pixels,
+    )
     assert switched == fresh and switched != before
 
 
@@ -410,16 +424,15 @@ def test_a_data_set_switch_redraws_the_decision_maps_as_a_fresh_load_does(server
     # the decision maps' domains, titles and classes are data read by expressions: a data set
     # switch keeps their specs, and the browser replaces the data in place (3 classes to 2 here);
     # what it then draws must be what a fresh load draws, and not what it drew before
-    page.goto(f"{server}/training?data=Blobs%20(3%20classes)")
-    _wait_for_charts(page, 7)
-    _settle(page)
-    before = _decision_pixels(page)
-    _choose(page, "data set", "Circles")
-    switched = _decision_pixels(page)
-    page.goto(f"{server}/training?data=Circles")
-    _wait_for_charts(page, 7)
-    _settle(page)
-    fresh = _decision_pixels(page)
+    before, switched, fresh = _switched_and_fresh(
+        page,
+        f"{server}/training?data=Blobs%20(3%20classes)",
+        "data set",
+        "Circles",
+        f"{server}/training?data=Circles",
+        7,
+        _decision_pixels,
+    )
     # the same title, axes, legend and regions; semi-transparent dots may overlap in another order
     # (~100 pixels a few levels apart): only differences of more than 32 levels count
     assert all(_pixels_apart(s, f) == 0 for s, f in zip(switched, fresh, strict=True))
