@@ -51,10 +51,8 @@ class Datasets(dict[str, list[dict[str, Any]]]):
         """Empty, or a copy of ``start`` (which later additions leave as it is)."""
         super().__init__(start or {})
         self._names: dict[bytes, str] = dict(start._names) if start is not None else {}
-        # add_side: side 0's name -> (0, digest, records)
-        self._sides: dict[str, tuple[int, bytes, list[dict[str, Any]]]] = (
-            dict(start._sides) if start is not None else {}
-        )
+        # add_side: the digest of side 0's records, by their name
+        self._sides: dict[str, bytes] = dict(start._sides) if start is not None else {}
 
     def add(self, records: list[dict[str, Any]]) -> Spec:
         """Stores ``records``; returns the layer's ``data`` (a reference by name)."""
@@ -86,12 +84,12 @@ class Datasets(dict[str, list[dict[str, Any]]]):
             self._names[key] = left = f"lossviz_{len(self._names)}"
             self._names[key + b":1"] = right = f"lossviz_{len(self._names)}"
             self[left], self[right] = records, []
-            self._sides[left] = (0, hashlib.sha256(pickle.dumps(records, protocol=5)).digest(), records)
+            self._sides[left] = hashlib.sha256(pickle.dumps(records, protocol=5)).digest()
             return [({"name": left}, [])]
         left, right = self._names.get(key), self._names.get(key + b":1")
         if side != 1 or left is None or self[right]:
             raise ValueError(f"{role!r}: side {side} before side 0, or added twice")
-        same = hashlib.sha256(pickle.dumps(records, protocol=5)).digest() == self._sides[left][1]
+        same = hashlib.sha256(pickle.dumps(records, protocol=5)).digest() == self._sides[left]
         self[right] = [{SAME: True}] if same else records
         return [
             (
