@@ -357,7 +357,7 @@ def _path_layers(
         transform = unpack(["w1", "w2", "step"])
     paths = {"data": data.add(records)}
     if live is not None:
-        heads = live_layers.head_layer(paths["data"], transform, live, runs[0])
+        heads = live_layers.head_layer(paths["data"], transform, runs[0])
         transform = [
             *transform,
             {"filter": f"({live_layers.exact_filter()}) && datum.step <= {live_layers.STEP}"},
@@ -503,7 +503,8 @@ def _panel(
         _click_layer(panel, click_grid, name, data, hover, live),  # on top, so a click anywhere reaches it
     ]
     scale = {"nice": False, "zero": False}
-    bar, texts = _colour_bar(surface, panel.title, size[1], data, frame)
+    # the frame's numbers go in the left colour bar's record, which the parameter reads
+    bar, texts = _colour_bar(surface, panel.title, size[1], data, frame if side == 0 else {})
     f = live_layers.FRAME
     view = {
         "layer": layers,

@@ -232,7 +232,7 @@ def preview_layers(live: Live, bounds: Bounds, encodings: tuple[Spec, Spec], dat
     ]
 
 
-def head_layer(paths_data: Spec, transform: list[Spec], live: Live, colour: Spec) -> Spec:
+def head_layer(paths_data: Spec, transform: list[Spec], colour: Spec) -> Spec:
     """A marker at each exact run's head (its last finite row at or before the step), coloured by
     the runs' ``colour`` encoding (its legend is the lines')."""
     return {

@@ -417,6 +417,7 @@ def decision_chart(
             "url": rgb_data_url(class_map_rgb(probs)),
             "title": f"{VARIANT_LABELS.get(name, name)}: {shown} correct",
             "classes": ",".join(map(str, classes)),
+            "colours": ",".join(CLASS_COLOURS[c % len(CLASS_COLOURS)] for c in classes),
         }
         data = Datasets(shared)
         source = data.add([image])
@@ -424,7 +425,11 @@ def decision_chart(
         colour = field(
             "class",
             "nominal",
-            scale={"domain": {"expr": f"split({record}.classes, ',')"}, "range": list(CLASS_COLOURS)},
+            # each class its own colour, as in the regions (class_map_rgb), whichever classes are there
+            scale={
+                "domain": {"expr": f"split({record}.classes, ',')"},
+                "range": [{"expr": f"split({record}.colours, ',')[{k}]"} for k in range(len(CLASS_COLOURS))],
+            },
             legend={"orient": "bottom", "title": "class"},
         )
         scale_x = {"domain": {"expr": f"[{record}.x1, {record}.x1_end]"}, "nice": False}
