@@ -159,16 +159,22 @@ def test_changing_the_problem_resets_the_start_and_map():
     assert at.select_slider(key="lr").value == 0.02  # the saddle's suggested learning rate
 
 
-def _landscape(at: AppTest) -> dict:
-    """The landscape pair's spec, with its data sets (which Streamlit sends as Arrow) back in."""
+def _with_data(chart) -> dict:
+    """A chart's spec, with its data sets (which Streamlit sends as Arrow) back in."""
     import pyarrow as pa
 
+    spec = json.loads(chart.proto.spec)
+    spec["datasets"] = {
+        d.name: pa.ipc.open_stream(d.data.data).read_all().to_pylist() for d in chart.proto.datasets
+    }
+    return spec
+
+
+def _landscape(at: AppTest) -> dict:
+    """The landscape pair's spec, with its data sets back in."""
     for chart in at.get("vega_lite_chart"):
-        spec = json.loads(chart.proto.spec)
+        spec = _with_data(chart)
         if any(p["name"] == "drag_start" for p in spec.get("params", [])):
-            spec["datasets"] = {
-                d.name: pa.ipc.open_stream(d.data.data).read_all().to_pylist() for d in chart.proto.datasets
-            }
             return spec
     raise AssertionError("no landscape pair")
 
@@ -202,7 +208,7 @@ def test_the_basin_map_is_a_layer_of_both_panels():
     at = _run(problem="Himmelblau", steps="200", lr="0.01")
 
     def image_layers(spec):
-        panels = [pair["hconcat"][0] for pair in spec["hconcat"]]
+        panels = [outer["vconcat"][0]["hconcat"][0] for outer in spec["hconcat"]]
         return [[layer for layer in p["layer"] if layer["mark"]["type"] == "image"] for p in panels]
 
     # the heat maps; the right panel's image layers come in pairs: the left's data (drawn when the
@@ -425,11 +431,21 @@ def test_after_a_divergence_the_all_optimizers_table_is_formatted_text(diverged_
     assert table[0]["final L (original)"] == "diverged at step 5"
 
 
+def _loss_axis(spec: dict) -> dict:
+    """The record the loss chart's y axis reads (its first data set after the curves': the current
+    step's rule's; lossviz.charts.explorer._loss_y), with its ticks."""
+    record, *ticks = spec["datasets"][spec["layer"][1]["data"]["name"]]
+    return {**record, "ticks": [t["v"] for t in ticks]}
+
+
 def test_after_a_divergence_the_loss_chart_is_readable(diverged_app):
-    loss = _specs(diverged_app)[1]
-    assert loss["layer"][0]["encoding"]["y"]["scale"]["type"] == "symlog"  # 1e24 next to 1
+    loss = _with_data(diverged_app.get("vega_lite_chart")[1])
+    axis = _loss_axis(loss)
+    assert axis["constant"] == 1 and axis["title"] == "loss (symlog)"  # 1e24 next to 1
+    assert 0 in axis["ticks"] and 1e6 in axis["ticks"] and len(axis["ticks"]) >= 4  # at powers of ten
     # the curves stop at a labelled rule (its text is checked in test_charts.py)
     assert [layer["mark"]["type"] for layer in loss["layer"]] == ["line", "rule", "rule", "text"]
+    assert "diverged at step" in json.dumps(loss["datasets"])
 
 
 def _symlog(at: AppTest):
@@ -443,10 +459,15 @@ def test_the_symlog_toggle_follows_the_data_rather_than_its_first_value(default_
     at.select_slider(key="lr").set_value(0.005).run()
     assert not at.exception
     assert _symlog(at).value is True
-    assert _specs(at)[1]["layer"][0]["encoding"]["y"]["scale"]["type"] == "symlog"
+    symlog = _with_data(at.get("vega_lite_chart")[1])
+    assert _loss_axis(symlog)["constant"] == 1 and _loss_axis(symlog)["title"] == "loss (symlog)"
     _symlog(at).set_value(False).run()  # the viewer's choice holds: linear, with readable ticks
-    y = _specs(at)[1]["layer"][0]["encoding"]["y"]
-    assert "type" not in y["scale"] and "e'" in y["axis"]["labelExpr"]
+    linear = _with_data(at.get("vega_lite_chart")[1])
+    axis = _loss_axis(linear)
+    assert axis["constant"] > 1e6 and axis["title"] == "loss" and axis["ticks"] == []
+    assert "e'" in linear["layer"][0]["encoding"]["y"]["axis"]["labelExpr"]
+    # and the toggle changed data only: the browser replaces it in the chart it has
+    assert {**symlog, "datasets": None} == {**linear, "datasets": None}
 
 
 class _RefuseImports:

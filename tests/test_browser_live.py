@@ -7,6 +7,7 @@ Messages to the server are counted on the page's websockets (Playwright's ``fram
 from __future__ import annotations
 
 import math
+import re
 import time
 import urllib.parse
 
@@ -99,7 +100,12 @@ def test_hovering_a_panel_reads_out_the_point_and_both_losses(server, page):  # 
         "r.querySelector('.value').textContent])"
     )
     rows = {k.strip().rstrip(":"): float(v.replace("−", "-")) for k, v in pairs}
-    # linear regression's axes are w and b; the window is (-1.5, 4.5) x (-3.5, 2.5)
+    # the point heads the readout, named as the problem names its parameters: linear regression's
+    # axes are w and b; the window is (-1.5, 4.5) x (-3.5, 2.5)
+    head = tip.evaluate("t => t.querySelector('h2').textContent")
+    point = re.fullmatch(r"w = (\S+),\s+b = (\S+)", head.strip())
+    assert point, head
+    rows.update(w=float(point.group(1).replace("−", "-")), b=float(point.group(2).replace("−", "-")))
     assert set(rows) == {"w", "b", "L", "L′"}, rows
     assert -1.5 <= rows["w"] <= 4.5 and -3.5 <= rows["b"] <= 2.5
     # the default shift c = -2 pi: L' = sqrt(L) - 2 pi (each shown to 4 significant digits)

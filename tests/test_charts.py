@@ -44,6 +44,12 @@ def spec(chart) -> dict:
     return d
 
 
+def panel_parts(d: dict) -> list[list[dict]]:
+    """Each panel's ``[view, colour bar]`` of a landscape pair (side by side or stacked): a panel is
+    titled by its parameters' names (left) around its plot and bar (titled by the panel's title)."""
+    return [outer["vconcat"][0]["hconcat"] for outer in d.get("hconcat", d.get("vconcat"))]
+
+
 def walk(node):
     """Every dict in a spec."""
     if isinstance(node, dict):
@@ -214,8 +220,7 @@ def test_pair_is_a_plain_vega_lite_dict_whose_data_sets_are_all_used():
     used = {n["data"]["name"] for n in walk(d) if "name" in n.get("data", {})}
     assert used == set(d["datasets"])
     marks = []
-    for pair in d["hconcat"]:  # a layered panel, then its colour bar
-        panel, bar = pair["hconcat"]
+    for panel, bar in panel_parts(d):  # a layered panel, then its colour bar
         marks.append([layer["mark"]["type"] for layer in panel["layer"]])
         assert bar["mark"]["type"] == "image" and bar["width"] == 12
     # heat map, contours, arrows, the two runs, markers, click grid; the right panel draws the
@@ -274,7 +279,7 @@ def test_selection_is_defined_once_and_bound_to_both_click_grids():
     param = d["params"][1]
     # on release: a click, or the end of a drag (whose preview stays in the browser)
     assert param["select"] == {"type": "point", "fields": ["w1", "w2"], "nearest": True, "on": "pointerup"}
-    grids = [layer for pair in d["hconcat"] for layer in pair["hconcat"][0]["layer"] if "name" in layer]
+    grids = [layer for view, _ in panel_parts(d) for layer in view["layer"] if "name" in layer]
     assert sorted(param["views"]) == sorted(g["name"] for g in grids) and len(set(param["views"])) == 2
     assert grids[0]["data"] == grids[1]["data"] and grids[0]["transform"] == grids[1]["transform"]
     # not painted; clicks, drags and the hover readout reach them through Vega-Lite's nearest-point
@@ -286,9 +291,10 @@ def frame_of(d: dict) -> dict:
     """The record the pair's ``frame`` parameter holds: the left colour bar's."""
     (param,) = [p for p in d["params"] if p["name"] == "frame"]
     name = re.fullmatch(r"data\('(\w+)'\)\[0\] \|\| \{\}", param["expr"]).group(1)
-    assert d["hconcat"][0]["hconcat"][1]["data"]["name"] == name
-    (record,) = d["datasets"][name]
-    return record
+    assert panel_parts(d)[0][1]["data"]["name"] == name
+    record, *ticks = d["datasets"][name]
+    assert all(t["step"] is None for t in ticks)  # the rule draws the first record only
+    return {**record, "ticks": [(t["v"], t["label"]) for t in ticks]}
 
 
 GRID_EXPR = re.compile(
@@ -307,7 +313,7 @@ def grid_values(expr: str, frame: dict, count: int) -> list[float]:
 
 def test_click_grid_is_n_by_n_rounded_points_over_the_bounds():
     d = spec(landscape.landscape_pair(make_panel(), make_panel(), click_grid=41))
-    grid = next(layer for layer in d["hconcat"][0]["hconcat"][0]["layer"] if "name" in layer)
+    grid = next(layer for layer in panel_parts(d)[0][0]["layer"] if "name" in layer)
     assert grid["data"] == {"sequence": {"start": 0, "stop": 41 * 41, "as": "i"}}
     exprs = {t["as"]: t["calculate"] for t in grid["transform"]}
     assert "% 41)" in exprs["w1"] and "floor(datum.i / 41)" in exprs["w2"]
@@ -317,34 +323,47 @@ def test_click_grid_is_n_by_n_rounded_points_over_the_bounds():
     assert (w2[0], w2[-1]) == (-1.0, 3.0)
 
 
-def test_a_problem_switch_keeps_the_spec_when_the_axes_keep_their_names():
-    # the window, the click grid's spacing, the families' decoding and the current rate are the
-    # frame's numbers: another problem (the same axis names) changes data only
+def test_a_problem_switch_keeps_the_spec():
+    # the window, the click grid's spacing, the families' decoding, the current rate and the
+    # parameters' names are the frame's: another problem changes data only
     one = landscape.landscape_pair(make_panel(), make_panel())
-    wide = dict(bounds=((-5.0, 5.0), (-4.0, 6.0)))
+    wide = dict(bounds=((-5.0, 5.0), (-4.0, 6.0)), param_names=("w", "b"))
     other = landscape.landscape_pair(make_panel(**wide), make_panel(**wide))
     strip = [{k: v for k, v in d.items() if k != "datasets"} for d in (one, other)]
     assert json.dumps(strip[0]) == json.dumps(strip[1])
     assert (frame_of(one)["lo1"], frame_of(other)["lo1"], frame_of(other)["hi2"]) == (-2.0, -5.0, 6.0)
+    assert (frame_of(one)["n1"], frame_of(one)["n2"], frame_of(other)["n1"], frame_of(other)["n2"]) == (
+        "x",
+        "y",
+        "w",
+        "b",
+    )
 
 
 def test_axes_are_fixed_to_the_bounds_and_titled():
     d = spec(landscape.landscape_pair(make_panel(), make_panel()))
-    x, y = (d["hconcat"][0]["hconcat"][0]["encoding"][k] for k in "xy")
-    assert x["title"] == "x" and x["scale"] == {
+    x, y = (panel_parts(d)[0][0]["encoding"][k] for k in "xy")
+    assert x["scale"] == {
         "domain": {"expr": "[frame.lo1, frame.hi1]"},
         "nice": False,
         "zero": False,
     }
     assert y["scale"]["domain"] == {"expr": "[frame.lo2, frame.hi2]"}
+    # titled by the frame's names (make_panel's are x and y): the x axis by the plot's own title
+    # below it, the y axis by the panel's, left of it; the axes themselves untitled
+    assert x["title"] is None and y["title"] is None
+    for outer, (view, _) in zip(d["hconcat"], panel_parts(d), strict=True):
+        assert (view["title"]["text"], view["title"]["orient"]) == ({"expr": "frame.n1"}, "bottom")
+        assert (outer["title"]["text"], outer["title"]["orient"]) == ({"expr": "frame.n2"}, "left")
     f = frame_of(d)
+    assert (f["n1"], f["n2"]) == ("x", "y")
     assert (f["lo1"], f["hi1"], f["lo2"], f["hi2"]) == (-2.0, 2.0, -1.0, 3.0)
 
 
 def _drawn(d: dict, side: int, role: int) -> list[dict]:
     """The records the panel on ``side`` draws in the layers of its ``role``-th sided data set (0:
     the heat map, 1: contours, 2: arrows), applying their filters as Vega would."""
-    layers = d["hconcat"][side]["hconcat"][0]["layer"]
+    layers = panel_parts(d)[side][0]["layer"]
     if side == 0:
         layer = layers[role]
         assert layer["transform"][:1] != [{"filter": "!datum.same"}]
@@ -371,7 +390,7 @@ def test_identical_panels_share_their_data_under_names_that_do_not_depend_on_it(
     drawn = [[[_drawn(d, side, role) for role in range(3)] for side in (0, 1)] for d in (same, different)]
     assert all(len(heat_map) == 1 for d in drawn for side in d for heat_map in side[:1])
     assert drawn[0][0] == drawn[0][1]  # L - 2 pi is drawn as L is: every layer's data sent once
-    assert same["datasets"][same["hconcat"][1]["hconcat"][0]["layer"][1]["data"]["name"]] == [{"same": True}]
+    assert same["datasets"][panel_parts(same)[1][0]["layer"][1]["data"]["name"]] == [{"same": True}]
     assert drawn[1][0][0] != drawn[1][1][0]  # -L's heat map is not L's
     assert drawn[0][0] == drawn[1][0]  # and the left panel is the same in both pairs
 
@@ -459,7 +478,66 @@ def test_loss_path_chart_drops_non_finite_values(log_y, current_step):
     values = [float(x) for curve in curves for x in curve["value"].split(",")]
     steps = [int(x) for curve in curves for x in curve["step"].split(",")]
     assert len(values) == len(steps) == 12 and set(steps) == {0, 1, 2} and np.isfinite(values).all()
-    assert d["layer"][0]["encoding"]["y"]["scale"].get("type") == ("symlog" if log_y else None)
+    axis = loss_axis(d)
+    assert (
+        axis["title"] == ("loss (symlog)" if log_y else "loss") and axis["zero"] is log_y is not axis["nice"]
+    )
+    assert axis["constant"] == (1.0 if log_y else 1e4 * 1e8)  # a linear axis: see below
+
+
+def loss_axis(d: dict) -> dict:
+    """The record the loss chart's y scale, axis and title read (by the expressions of its spec)."""
+    y = d["layer"][0]["encoding"]["y"]
+    assert y["scale"]["type"] == "symlog" and y["title"] is None
+    (param,) = d["params"]
+    name = re.fullmatch(r"data\('(\w+)'\)\[0\] \|\| \{.*\}", param["expr"]).group(1)
+    assert d["layer"][1]["data"]["name"] == name  # the current step's rule draws it (so Vega keeps it)
+    assert {k: v["expr"] for k, v in y["scale"].items() if k != "type"} == {
+        "constant": "loss_axis.constant",
+        "zero": "loss_axis.zero",
+        "nice": "loss_axis.nice",
+    }
+    assert d["title"]["text"]["expr"] == "loss_axis.title" and d["title"]["orient"] == "left"
+    record, *ticks = d["datasets"][name]
+    assert all(t["step"] is None for t in ticks)  # the rule draws the first record only
+    return {**record, "ticks": [(t["v"], t["label"]) for t in ticks]}
+
+
+def test_the_loss_chart_keeps_its_spec_linear_or_symlog_diverged_or_not():
+    small = np.linspace(3.0, 0.5, 50)
+    wide = np.geomspace(1e6, 1e-3, 50)
+    views = [
+        explorer_charts.loss_path_chart({"r": (small, small - 2)}, current_step=3),
+        explorer_charts.loss_path_chart({"r": (wide, -wide)}, current_step=0, log_y=True),
+        explorer_charts.loss_path_chart({"r": (wide, np.inf * wide)}, current_step=9, diverged_at=7),
+    ]
+    strip = [json.dumps({k: v for k, v in spec(d).items() if k != "datasets"}) for d in views]
+    assert strip[0] == strip[1] == strip[2]  # a switch replaces the data in place
+    # the symlog axis across many decades is ticked at the powers of ten, labelled as format_value does
+    y = views[1]["layer"][0]["encoding"]["y"]
+    ticks = loss_axis(views[1])["ticks"]
+    assert [v for v, _ in ticks] == style.symlog_ticks_between(-1e6, 1e6)
+    assert [label for _, label in ticks][:2] == ["−1e6", "−10000"]
+    assert "pluck" in y["axis"]["values"]["expr"] and "indexof" in y["axis"]["labelExpr"]
+    # no ticks of its own otherwise (Vega's), and the diverged run's rule and label are records
+    assert loss_axis(views[0])["ticks"] == [] and loss_axis(views[0])["step"] == 3
+    assert [r for v in views[2]["datasets"].values() for r in v if "text" in r] == [
+        {"step": 7, "text": "diverged at step 7"}
+    ]
+
+
+@pytest.mark.parametrize(
+    "values", [np.array([3.0, 0.5, 0.1]), np.array([-2e7, 1e-6, 3e8]), np.array([1e-9, 4e-9])]
+)
+def test_a_linear_loss_axis_is_linear_to_a_hundredth_of_a_pixel(values):
+    # the linear axis is a symlog scale with the record's constant: positions across the domain
+    # (min to max: zero is not included) as Vega's symlog maps them, against a linear map
+    d = explorer_charts.loss_path_chart({"r": (values, values)}, current_step=0, log_y=False)
+    c = loss_axis(d)["constant"]
+    f = np.sign(values) * np.log1p(np.abs(values) / c)
+    symlog = (f - f.min()) / (f.max() - f.min())
+    linear = (values - values.min()) / (values.max() - values.min())
+    assert np.abs(symlog - linear).max() * 220 < 0.01  # the chart's 220 px
 
 
 def test_loss_path_chart_of_an_empty_frame_validates():
@@ -565,7 +643,9 @@ def test_loss_path_chart_marks_the_divergence_and_has_readable_linear_ticks():
     d = spec(explorer_charts.loss_path_chart({"original run": (losses, losses)}, diverged_at=3))
     assert "diverged at step 3" in json.dumps(d["datasets"])
     assert d["width"] == "container"
-    assert d["layer"][0]["encoding"]["y"]["axis"]["labelExpr"] == style.READABLE_TICK
+    # no ticks of its own (Vega's), labelled by the readable rule (not 3,000,000,000,…)
+    assert d["layer"][0]["encoding"]["y"]["axis"]["labelExpr"].endswith(" : " + style.READABLE_TICK)
+    assert loss_axis(d)["ticks"] == []
 
 
 def test_optimizer_deviation_chart_of_an_empty_frame_validates():

@@ -5,8 +5,8 @@ chart's object model cost ~0.1 s of a core per view, and Altair with pandas ~65 
 
 >>> losses = np.array([3.0, 2.0, 1.0])
 >>> spec = loss_path_chart({"original run": (losses, losses - 6.28)}, current_step=1)
->>> [layer["mark"]["type"] for layer in spec["layer"]]
-['line', 'rule']
+>>> [layer["mark"]["type"] for layer in spec["layer"]]  # the curves, the current step, a divergence
+['line', 'rule', 'rule', 'text']
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from lossviz.charts.packed import Datasets, Spec, container_chart, field, pack, unpack
+from lossviz.charts.packed import Datasets, Spec, axis_title, container_chart, field, pack, unpack
 from lossviz.charts.style import (
     NEUTRAL,
     QUANTITIES,
@@ -25,10 +25,11 @@ from lossviz.charts.style import (
     VERDICT_COLOURS,
     format_value,
     symlog_ticks_between,
-    tick_labels,
 )
 
 _DEVIATION_FLOOR = 1e-12  # log x-axis: bit-identical (zero) deviations are drawn at this floor
+
+_LOSS_AXIS = "{constant: 1, zero: false, nice: true, title: 'loss'}"  # until the data arrive
 
 Runs = Mapping[str, tuple[np.ndarray, np.ndarray]]
 """``{run name: (L per step (T,), L' per step (T,))}``."""
@@ -41,16 +42,52 @@ def finite_losses(runs: Runs) -> np.ndarray:
     return flat[np.isfinite(flat)]
 
 
-def _loss_y(values: np.ndarray, log_y: bool) -> Spec:
-    if not log_y:
-        return field(
-            "value", "quantitative", title="loss", scale={"zero": False}, axis={"labelExpr": READABLE_TICK}
-        )
-    ticks = symlog_ticks_between(values.min(), values.max()) if values.size else []
-    # below three decades symlog is nearly linear and Vega's own ticks do fine
-    labels = tick_labels(ticks, map(format_value, ticks))
-    axis = {"values": ticks, "labelExpr": labels} if len(ticks) > 3 else {}
-    return field("value", "quantitative", title="loss (symlog)", scale={"type": "symlog"}, axis=axis)
+def _loss_y(
+    values: np.ndarray, log_y: bool, current_step: int | None, data: Datasets
+) -> tuple[Spec, Spec, Spec]:
+    """The loss axis, linear or symmetric-log: its encoding, the parameter holding the record that
+    describes it, and the data of the current step's rule, whose first record that is.
+
+    Both are one symlog scale: a linear axis is a symlog one whose constant dwarfs every value
+    (``log1p(|v| / c) = |v| / c`` to 5e-5 of the range: a hundredth of a pixel), and the constant,
+    the ticks (the powers of ten across many decades, Vega's own otherwise) and the title are data.
+    The toggle, or another problem's losses, changes the data and not the spec, so the browser
+    replaces the data in the chart it has rather than building the chart again.
+
+    The data set: the axis record, with the current step (drawn by the rule layer: Vega-Lite drops
+    a data set that no layer draws, and the expressions would find nothing), then one record per
+    tick (``v``, ``label``), which the rule skips (no step).
+    """
+    ticks = symlog_ticks_between(values.min(), values.max()) if log_y and values.size else []
+    # 0, 1 and maybe -1 (all within (-10, 10)): symlog is nearly linear there, and Vega's own ticks do fine
+    ticks = ticks if len(ticks) >= 3 else []
+    top = float(np.abs(values).max()) if values.size else 1.0
+    blank = dict.fromkeys(("step", "constant", "zero", "nice", "title", "v", "label"))
+    records = [
+        {
+            **blank,
+            "step": None if current_step is None else int(current_step),
+            "constant": 1.0 if log_y else 1e4 * max(top, 1e-30),
+            # a linear loss axis spans the losses, rounded out; the symlog one reaches 0 and ends
+            # at the losses (rounded out in linear units, 0 to 550 would start at -50: a third
+            # of the plot's height for nothing)
+            "zero": log_y,
+            "nice": not log_y,
+            "title": "loss (symlog)" if log_y else "loss",
+        },
+        *({**blank, "v": t, "label": format_value(t)} for t in ticks),
+    ]
+    source = data.add_fixed("loss axis", records)
+    rows = f"data('{source['name']}')"
+    # read through a parameter: a scale's constant is evaluated before the data arrive
+    param = {"name": "loss_axis", "expr": f"{rows}[0] || {_LOSS_AXIS}"}
+    index = f"indexof(pluck({rows}, 'v'), datum.value)"
+    axis = {
+        "values": {"expr": f"length({rows}) > 1 ? slice(pluck({rows}, 'v'), 1) : null"},
+        "labelExpr": f"{index} > 0 ? {rows}[{index}].label : {READABLE_TICK}",
+    }
+    scale = {"type": "symlog", **{k: {"expr": f"loss_axis.{k}"} for k in ("constant", "zero", "nice")}}
+    return field("value", "quantitative", title=None, scale=scale, axis=axis), param, source
 
 
 def loss_path_chart(
@@ -90,13 +127,15 @@ def loss_path_chart(
                     }
                 )
     legend = {"orient": "bottom", "direction": "vertical"}
+    source = data.add_fixed("curves", records)
+    y, param, axis_data = _loss_y(finite_losses(runs), log_y, current_step, data)
     lines = {
-        "data": data.add(records),
+        "data": source,
         "transform": unpack(["step", "value"]),
         "mark": {"type": "line", "strokeWidth": 2},
         "encoding": {
             "x": field("step", "quantitative", title="step", axis={"tickCount": 8, "tickMinStep": 1}),
-            "y": _loss_y(finite_losses(runs), log_y),
+            "y": y,
             # below (a right-hand legend would squeeze a phone's plot), two short columns side by side
             "color": field(
                 "run",
@@ -120,39 +159,33 @@ def loss_path_chart(
             ],
         },
     }
-    steps = [] if current_step is None else [{"step": int(current_step)}]
     rule = {
-        "data": data.add(steps),
+        "data": axis_data,
         "mark": {"type": "rule", "color": NEUTRAL, "strokeDash": [2, 2]},
         "encoding": {"x": field("step", "quantitative")},
     }
-    layers = [lines, rule]
-    if diverged_at is not None:
-        where = data.add([{"step": int(diverged_at), "text": f"diverged at step {diverged_at}"}])
-        layers += [
-            # an encoded colour name: Streamlit draws it in the theme's shade
-            {
-                "data": where,
-                "mark": {"type": "rule", "strokeWidth": 2},
-                "encoding": {
-                    "x": field("step", "quantitative"),
-                    "color": {"value": VERDICT_COLOURS["diverged"]},
-                },
-            },
-            {
-                "data": where,
-                "mark": {
-                    "type": "text",
-                    "align": "left",
-                    "baseline": "top",
-                    "dx": 4,
-                    "y": 4,
-                    "color": NEUTRAL,
-                },
-                "encoding": {"x": field("step", "quantitative"), "text": field("text", "nominal")},
-            },
-        ]
-    return container_chart(data, layer=layers, height=height)
+    # the layers of a diverged run are always there, with no records when no run diverged
+    diverged = (
+        [] if diverged_at is None else [{"step": int(diverged_at), "text": f"diverged at step {diverged_at}"}]
+    )
+    where = data.add_fixed("diverged", diverged)
+    layers = [
+        lines,
+        rule,
+        # an encoded colour name: Streamlit draws it in the theme's shade
+        {
+            "data": where,
+            "mark": {"type": "rule", "strokeWidth": 2},
+            "encoding": {"x": field("step", "quantitative"), "color": {"value": VERDICT_COLOURS["diverged"]}},
+        },
+        {
+            "data": where,
+            "mark": {"type": "text", "align": "left", "baseline": "top", "dx": 4, "y": 4, "color": NEUTRAL},
+            "encoding": {"x": field("step", "quantitative"), "text": field("text", "nominal")},
+        },
+    ]
+    title = axis_title(f"{param['name']}.title", "left")
+    return container_chart(data, layer=layers, height=height, params=[param], title=title)
 
 
 def optimizer_deviation_chart(rows: Sequence[Mapping[str, Any]], kind_labels: Mapping[str, str]) -> Spec:

@@ -19,7 +19,18 @@ import numpy as np
 
 from lossviz.charts import live as live_layers
 from lossviz.charts.live import Live
-from lossviz.charts.packed import Bounds, Datasets, Spec, decimals, field, pack, packed_xy, row_number, unpack
+from lossviz.charts.packed import (
+    Bounds,
+    Datasets,
+    Spec,
+    axis_title,
+    decimals,
+    field,
+    pack,
+    packed_xy,
+    row_number,
+    unpack,
+)
 from lossviz.charts.raster import colour_positions, grid_image, png_data_url
 from lossviz.charts.style import SCHEMA_URL, STYLE_COLOURS, STYLE_DASHES, format_value
 from lossviz.lru import LRU
@@ -439,10 +450,9 @@ def _click_layer(
     f = live_layers.FRAME
     w1 = f"round(({f}.lo1 + (datum.i % {n}) * {f}.c1) * {f}.m1) / {f}.m1"
     w2 = f"round(({f}.lo2 + floor(datum.i / {n}) * {f}.c2) * {f}.m2) / {f}.m2"
-    tooltip = [
-        field("w1", "quantitative", title=panel.param_names[0]),
-        field("w2", "quantitative", title=panel.param_names[1]),
-    ]
+    # the point heads the readout (vega-tooltip's "title"), named as the problem names its
+    # parameters (the frame's n1, n2), so the spec does not depend on the problem
+    tooltip = [field("at", "nominal", title="title")]
     if hover is None:
         source: Spec = {"sequence": {"start": 0, "stop": n * n, "as": "i"}}
         transform: list[Spec] = []
@@ -457,6 +467,8 @@ def _click_layer(
             field("Lp", "quantitative", title="L′", format=".4~g"),
         ]
     transform += [{"calculate": w1, "as": "w1"}, {"calculate": w2, "as": "w2"}]
+    at = f"{f}.n1 + ' = ' + format(datum.w1, '~r') + ',  ' + {f}.n2 + ' = ' + format(datum.w2, '~r')"
+    transform.append({"calculate": at, "as": "at"})
     if live is not None:
         transform.append({"calculate": live_layers.sid_of_click(live.grid, n), "as": "sid"})
     return {
@@ -478,14 +490,13 @@ def _panel(
     name: str,
     data: Datasets,
     side: int,
-    frame: dict[str, float],
+    frame: dict[str, float | str],
     live: Live | None = None,
     hover=None,
 ) -> Spec:
     """One landscape panel and its colour bar; ``name`` names its click grid (the selection's view);
     ``side``: 0 for the left (or upper) panel of the pair, 1 for the other; ``frame``: see
     :func:`_frame`."""
-    x_title, y_title = panel.param_names
     surface = _surface(panel, size)
     basins = []
     if panel.basins is not None:
@@ -510,23 +521,18 @@ def _panel(
         "layer": layers,
         "encoding": {
             "x": field(
-                "w1",
-                "quantitative",
-                scale={"domain": {"expr": f"[{f}.lo1, {f}.hi1]"}, **scale},
-                title=x_title,
+                "w1", "quantitative", scale={"domain": {"expr": f"[{f}.lo1, {f}.hi1]"}, **scale}, title=None
             ),
             "y": field(
-                "w2",
-                "quantitative",
-                scale={"domain": {"expr": f"[{f}.lo2, {f}.hi2]"}, **scale},
-                title=y_title,
+                "w2", "quantitative", scale={"domain": {"expr": f"[{f}.lo2, {f}.hi2]"}, **scale}, title=None
             ),
         },
         "height": size[1],
-        "title": {"text": {"expr": f"{texts}.title"}},
+        "title": axis_title(f"{f}.n1", "bottom"),
         "width": size[0],
     }
-    return {"hconcat": [view, bar], "spacing": 6}
+    pair = {"hconcat": [view, bar], "spacing": 6, "title": {"text": {"expr": f"{texts}.title"}}}
+    return {"vconcat": [pair], "title": axis_title(f"{f}.n2", "left", "bounds")}
 
 
 @functools.cache
@@ -535,7 +541,7 @@ def _colour_bar_url() -> str:
 
 
 def _colour_bar(
-    surface: _Surface, title: str, height: int, data: Datasets, frame: dict[str, float]
+    surface: _Surface, title: str, height: int, data: Datasets, frame: dict[str, float | str]
 ) -> tuple[Spec, str]:
     """A thin strip of the colour map, labelled with the panel's quantiles; and the expression of
     the record holding those labels and the panel's ``title``.
@@ -604,14 +610,17 @@ def layout(available: float | None) -> tuple[bool, int, int]:
     return True, width, int(width * 0.84)
 
 
-def _frame(bounds: Bounds, n: int, live: Live | None) -> dict[str, float]:
-    """The pair's numbers that depend on the problem, read by its expressions from the parameter
-    :data:`~lossviz.charts.live.FRAME`: the window (``lo1``, ``hi1``, ``lo2``, ``hi2``), the
+def _frame(bounds: Bounds, names: tuple[str, str], n: int, live: Live | None) -> dict[str, float | str]:
+    """The pair's numbers and names that depend on the problem, read by its expressions from the
+    parameter :data:`~lossviz.charts.live.FRAME`: the parameters' names (``n1``, ``n2``: the axis
+    titles and the hover readout's), the window (``lo1``, ``hi1``, ``lo2``, ``hi2``), the
     ``n x n`` click grid's spacing (``c1``, ``c2``) and rounding (``m1``, ``m2``: 10 to the decimal
     places of :func:`~lossviz.charts.packed.decimals`), the families' decoding
     (:func:`~lossviz.charts.live.frame_fields`) and the current learning rate's position (``lr``)."""
     (lo1, hi1), (lo2, hi2) = bounds
     return {
+        "n1": names[0],
+        "n2": names[1],
         "lo1": lo1,
         "hi1": hi1,
         "lo2": lo2,
@@ -649,13 +658,13 @@ def landscape_pair(
     data = Datasets()
     runs = _run_encodings([*left.paths, *right.paths], columns=2 if width < 300 else 0)
     views = [f"{START_SELECTION}_{side}" for side in ("left", "right")]
-    frame = _frame(left.bounds, click_grid, live)
+    frame = _frame(left.bounds, left.param_names, click_grid, live)
     pairs = [
         _panel(p, runs, (width, height), click_grid, view, data, side, frame, live, hover)
         for side, (p, view) in enumerate(zip((left, right), views, strict=True))
     ]
     # the frame: the left colour bar's record (which holds its numbers), as a parameter
-    bar = pairs[0]["hconcat"][1]["data"]["name"]
+    bar = pairs[0]["vconcat"][0]["hconcat"][1]["data"]["name"]
     params: list[Spec] = [{"name": live_layers.FRAME, "expr": f"data('{bar}')[0] || {{}}"}]
     # one top-level parameter bound to both click grids
     # on release: a click, and the end of a drag (whose preview stays in the browser until then)

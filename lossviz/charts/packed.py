@@ -68,6 +68,17 @@ class Datasets(dict[str, list[dict[str, Any]]]):
             self[name] = records
         return {"name": self._names[digest]}
 
+    def add_fixed(self, role: str, records: list[dict[str, Any]]) -> Spec:
+        """Stores ``records`` under a name that depends only on ``role`` and the order of roles
+        (never shared with equal records, as :meth:`add` would): for data sets that expressions
+        read by name, or whose coincidence with another's would rename the ones after it."""
+        key = b"fixed:" + role.encode()
+        if key in self._names:
+            raise ValueError(f"{role!r}: added twice")
+        self._names[key] = name = f"lossviz_{len(self._names)}"
+        self[name] = records
+        return {"name": name}
+
     def add_side(self, role: str, side: int, records: list[dict[str, Any]]) -> list[tuple[Spec, list[Spec]]]:
         """Stores the ``records`` that one panel of a pair (``side`` 0, then 1) draws for ``role``;
         returns, for each layer that draws them, its ``data`` and the transforms to put first.
@@ -130,3 +141,24 @@ def row_number(name: str, groupby: str) -> Spec:
 
 def field(name: str, kind: str, **props: Any) -> Spec:
     return {"field": name, "type": kind, **props}
+
+
+def axis_title(expr: str, orient: str, frame: str = "group") -> Spec:
+    """A view's title that stands for an axis title (``orient``: ``"bottom"`` or ``"left"``), its
+    text read by the expression ``expr``, in the size and weight of the theme's axis titles.
+
+    Vega-Lite's axis titles are text in the spec: a rerun that changed only them (another problem's
+    parameter names, a linear or symlog axis) would change the spec, and the browser would build the
+    chart again instead of replacing its data. ``frame``: centred on the plot (``"group"``) or on the
+    view's whole extent with its axes and titles (``"bounds"``, for a concatenation, which has no
+    plot of its own)."""
+    return {
+        "text": {"expr": expr},
+        "orient": orient,
+        "anchor": "middle",
+        "align": "center",
+        "frame": frame,
+        "fontSize": 14,
+        "fontWeight": "normal",
+        "offset": 8,
+    }
