@@ -78,5 +78,5 @@ def test_a_path_ends_before_its_first_bad_row(bad):
 
 def test_the_hover_readout_has_four_significant_digits_and_nan_for_any_non_finite_value():
     values = np.array([[1.23456, np.nan, np.inf], [-np.inf, -0.000012345, 123456.0]])
-    assert live.format_hover(values) == "1.235,NaN,NaN,NaN,-1.234e-05,1.235e+05"
+    assert live.format_hover(values) == "1.235,NaN,NaN,NaN,−1.234e−05,1.235e+05"
     assert live.format_hover(np.float32([2.0, 0.5])) == "2,0.5"

@@ -266,7 +266,8 @@ def basin_image(labels: np.ndarray, n_minima: int) -> str:
 
 
 def format_hover(values: np.ndarray) -> str:
-    """Values for the hover readout: 4 significant digits, comma-joined ("NaN" where not finite)."""
+    """Values for the hover readout as it shows them: 4 significant digits with real minus signs,
+    comma-joined ("NaN" where not finite)."""
     flat = np.asarray(values, float).ravel()
     flat = np.where(np.isfinite(flat), flat, np.nan).tolist()  # (a list: str.format per float is 3x faster)
-    return ",".join(map("{:.4g}".format, flat)).replace("nan", "NaN")
+    return ",".join(map("{:.4g}".format, flat)).replace("nan", "NaN").replace("-", "−")
