@@ -136,3 +136,21 @@ def test_chart_specs_are_built_once_per_trained_view(monkeypatch):
     second["loss"][0]["title"] = "edited"  # callers get copies: the cache is not edited
     assert training_page._specs(s, view)["loss"][0].get("title") != "edited"
     assert set(first) == {"loss", "accuracy", "decision"}
+
+
+def test_every_two_feature_data_set_draws_the_same_specs_so_a_switch_replaces_data_only():
+    # the browser keeps a chart whose spec is the one it has and only replaces its data (the axes'
+    # ticks and extents, the decision maps' domains and classes are data)
+    import json
+
+    at = _run()
+    first = [c.proto.spec for c in at.get("vega_lite_chart")]
+    seen = 0
+    for label in at.selectbox(key="data").options:
+        at.selectbox(key="data").set_value(label).run()
+        assert not at.exception
+        specs = [c.proto.spec for c in at.get("vega_lite_chart")]
+        if len(specs) == len(first):  # data sets of more than two features draw no decision maps
+            assert specs == first, label
+            seen += 1
+    assert seen >= 4 and all(json.loads(s) for s in first)

@@ -127,29 +127,68 @@ def test_the_objective_shows_the_shift_as_a_shift():
     d = _valid(tc.objective_chart(_training_like(), -2 * np.pi))
     y = d["layer"][0]["encoding"]["y"]
     assert y["scale"].get("type") in (None, "linear")
-    lo, hi = y["scale"]["domain"]
+    lo, hi = _objective_extent(d)
     curves = _training_like()
     # L and L + c both inside the axis, which does not spend itself on the negated run's −e^11
     assert lo < curves["shifted"].min() and hi > curves["original"].max()
     assert hi - lo < 3 * (curves["original"].max() - curves["shifted"].min())
     rows = [r for v in d["datasets"].values() for r in v]
-    (gap,) = [r for r in rows if "text" in r and r["text"].startswith("c =")]
+    (gap,) = [r for r in rows if (r.get("text") or "").startswith("c =")]
     assert gap["text"] == "c = −6.28" and gap["top"] - gap["bottom"] == pytest.approx(2 * np.pi)
-    assert [r["text"] for r in rows if "below the chart" in r.get("text", "")]  # −L leaves the chart, said so
+    assert [
+        r["text"] for r in rows if "below the chart" in (r.get("text") or "")
+    ]  # −L leaves the chart, said so
+
+
+def _objective_extent(d: dict) -> tuple[float, float]:
+    """The objective axis's extent: the record its domain's parameter reads (the notes' first)."""
+    (param,) = d["params"]
+    assert d["layer"][0]["encoding"]["y"]["scale"]["domain"] == {
+        "expr": f"[{param['name']}.lo, {param['name']}.hi]"
+    }
+    name = re.fullmatch(r"data\('(\w+)'\)\[0\] \|\| \{lo: 0, hi: 1\}", param["expr"]).group(1)
+    assert any(layer["data"]["name"] == name for layer in d["layer"])  # drawn: so Vega keeps it
+    record = d["datasets"][name][0]
+    return record["lo"], record["hi"]
+
+
+def _ticks(d: dict) -> list[float]:
+    """A log or symlog chart's tick values: its ticks data set's (lossviz.charts.packed.ticks_from)."""
+    y = d["layer"][0]["encoding"]["y"]
+    name = re.search(r"data\('(\w+)'\)", y["axis"]["values"]["expr"]).group(1)
+    assert any(layer["data"]["name"] == name for layer in d["layer"])  # drawn: so Vega keeps it
+    return [r["v"] for r in d["datasets"][name]]
+
+
+def test_a_data_set_switch_changes_the_training_curves_data_not_their_specs():
+    # the browser keeps a chart whose spec is the one it has and replaces its data; the axes'
+    # ticks and extents are data, and every layer is there whatever the data
+    small, large = _training_like(), {k: 50 * v for k, v in _training_like().items()}
+    no_shift = {**small, "shifted": small["original"]}
+    pairs = [
+        (tc.curve_chart(small, "t", "L", log=True), tc.curve_chart(large, "t", "L", log=True)),
+        (tc.objective_chart(small, -2 * np.pi), tc.objective_chart(large, -1.0)),
+        (tc.objective_chart(small, -2 * np.pi), tc.objective_chart(no_shift, 0.0)),
+    ]
+    for one, other in pairs:
+        strip = [json.dumps({k: v for k, v in _valid(d).items() if k != "datasets"}) for d in (one, other)]
+        assert strip[0] == strip[1]
+    assert _ticks(pairs[0][0]) != _ticks(pairs[0][1])
+    assert _objective_extent(pairs[1][0]) != _objective_extent(pairs[1][1])
 
 
 def test_the_objective_has_no_gap_label_without_a_shift():
     curves = _training_like()
     curves["shifted"] = curves["original"]
     d = _valid(tc.objective_chart(curves, 0.0))
-    assert not [r for v in d["datasets"].values() for r in v if r.get("text", "").startswith("c =")]
+    assert not [r for v in d["datasets"].values() for r in v if (r.get("text") or "").startswith("c =")]
 
 
 def test_the_true_loss_has_log_ticks_below_one():
     d = _valid(tc.curve_chart(_training_like(), "t", "L", log=True))
     y = d["layer"][0]["encoding"]["y"]
     assert y["scale"]["type"] == "log"
-    below_one = [t for t in y["axis"]["values"] if t < 1]
+    below_one = [t for t in _ticks(d) if t < 1]
     assert len(below_one) >= 3  # where the original run lives (0.03 to 0.69)
     assert tc.log_ticks(np.array([0.03, 0.7])) == [0.05, 0.1, 0.2, 0.5]
     assert len(tc.log_ticks(np.array([1e-6, 1e30]))) <= 7

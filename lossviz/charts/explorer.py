@@ -16,14 +16,22 @@ from typing import Any
 
 import numpy as np
 
-from lossviz.charts.packed import Datasets, Spec, axis_title, container_chart, field, pack, unpack
+from lossviz.charts.packed import (
+    Datasets,
+    Spec,
+    axis_title,
+    container_chart,
+    field,
+    pack,
+    tick_records,
+    ticks_from,
+    unpack,
+)
 from lossviz.charts.style import (
     NEUTRAL,
     QUANTITIES,
-    READABLE_TICK,
     STYLE_COLOURS,
     VERDICT_COLOURS,
-    format_value,
     symlog_ticks_between,
 )
 
@@ -75,17 +83,13 @@ def _loss_y(
             "nice": not log_y,
             "title": "loss (symlog)" if log_y else "loss",
         },
-        *({**blank, "v": t, "label": format_value(t)} for t in ticks),
+        *({**blank, **tick} for tick in tick_records(ticks)),
     ]
     source = data.add_fixed("loss axis", records)
     rows = f"data('{source['name']}')"
     # read through a parameter: a scale's constant is evaluated before the data arrive
     param = {"name": "loss_axis", "expr": f"{rows}[0] || {_LOSS_AXIS}"}
-    index = f"indexof(pluck({rows}, 'v'), datum.value)"
-    axis = {
-        "values": {"expr": f"length({rows}) > 1 ? slice(pluck({rows}, 'v'), 1) : null"},
-        "labelExpr": f"{index} > 0 ? {rows}[{index}].label : {READABLE_TICK}",
-    }
+    axis = ticks_from(rows, first=1)
     scale = {"type": "symlog", **{k: {"expr": f"loss_axis.{k}"} for k in ("constant", "zero", "nice")}}
     return field("value", "quantitative", title=None, scale=scale, axis=axis), param, source
 

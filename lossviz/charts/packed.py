@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from lossviz.charts.style import FIT_WIDTH, SCHEMA_URL
+from lossviz.charts.style import FIT_WIDTH, READABLE_TICK, SCHEMA_URL, format_value
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
 Spec = dict[str, Any]
@@ -141,6 +141,32 @@ def row_number(name: str, groupby: str) -> Spec:
 
 def field(name: str, kind: str, **props: Any) -> Spec:
     return {"field": name, "type": kind, **props}
+
+
+def kept(source: Spec) -> Spec:
+    """A layer that draws none of ``source``'s records: Vega-Lite compiles only the data sets some
+    layer draws, and an expression (``data('name')``) finds only those."""
+    return {"data": source, "transform": [{"filter": "false"}], "mark": {"type": "point"}}
+
+
+def tick_records(ticks: Sequence[float]) -> list[dict[str, Any]]:
+    """Records of :func:`ticks_from`: each tick's value and its label (as ``format_value`` writes it)."""
+    return [{"v": float(t), "label": format_value(t)} for t in ticks]
+
+
+def ticks_from(rows: str, first: int = 0) -> Spec:
+    """Axis properties reading the ticks from a data set's records (:func:`tick_records`, the
+    ``first`` of them on): ``rows`` is its expression (``data('name')``). With no such records,
+    Vega's own ticks, labelled by :data:`~lossviz.charts.style.READABLE_TICK`.
+
+    Ticks written into the spec (``values``) would change it whenever the data's range does: the
+    browser would build the chart again instead of replacing its data."""
+    values = f"pluck({rows}, 'v')"
+    index = f"indexof({values}, datum.value)"
+    return {
+        "values": {"expr": f"length({rows}) > {first} ? slice({values}, {first}) : null"},
+        "labelExpr": f"{index} >= {first} ? {rows}[{index}].label : {READABLE_TICK}",
+    }
 
 
 def axis_title(expr: str, orient: str, frame: str = "group") -> Spec:

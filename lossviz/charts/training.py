@@ -12,8 +12,8 @@ is not finite), and the browser numbers the epochs and folds the runs into rows
 >>> import numpy as np
 >>> curves = {"original": np.ones(3), "shifted": np.ones(3) - 6.28, "negated": -np.ones(3)}
 >>> spec = objective_chart(curves, shift=-6.28)
->>> [layer["mark"]["type"] for layer in spec["layer"]]
-['line', 'line', 'rule', 'text']
+>>> [layer["mark"]["type"] for layer in spec["layer"]]  # the runs, c between them, notes
+['line', 'line', 'rule', 'text', 'text']
 >>> spec["datasets"][spec["layer"][0]["data"]["name"]][0]  # epoch 1
 {'original': 1.0, 'shifted': -5.28, 'negated': -1.0}
 """
@@ -24,9 +24,9 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from lossviz.charts.packed import Datasets, Spec, container_chart, field
+from lossviz.charts.packed import Datasets, Spec, container_chart, field, kept, tick_records, ticks_from
 from lossviz.charts.raster import rgb_data_url
-from lossviz.charts.style import NEUTRAL, READABLE_TICK, format_value, tick_labels
+from lossviz.charts.style import NEUTRAL, READABLE_TICK, format_value
 
 VARIANT_LABELS: dict[str, str] = {
     "original": "original (L)",
@@ -183,26 +183,33 @@ def curve_chart(
       unit_interval: fix the axis to ``[0, 1]`` (accuracies).
     """
     axis: Spec = {"labelExpr": READABLE_TICK}
+    data = Datasets()
+    records = _wide(curves, positive=log)
+    data.add(records)  # first, so always under the same name (_lines adds it again: the same name)
+    ticks: list[float] = []
     if unit_interval:
         scale: Spec = {"domain": [0, 1]}
     elif log:
         # a log axis has no place for 0 (a perfect fit): such values are left out of the records too
         scale = {"type": "log"}
         ticks = log_ticks(_all_values(curves))
-        axis = {"values": ticks, "labelExpr": tick_labels(ticks, map(format_value, ticks))}
     elif symlog:
         scale = {"type": "symlog", "constant": 0.1}
         ticks = symlog_ticks(_all_values(curves))
         # few powers of ten in range (all runs small): Vega-Lite's own ticks read better
         # d3's "~s" writes 100 and 1000 as "0k"/"1k": label each tick the way the colour bars are
-        if len(ticks) >= 3:
-            axis = {"values": ticks, "labelExpr": tick_labels(ticks, map(format_value, ticks))}
+        ticks = ticks if len(ticks) >= 3 else []
     else:
         scale = {"zero": False}
+    extra = []
+    if log or symlog:
+        # the ticks are data: another data set's range changes the data, not the spec
+        source = data.add_fixed("ticks", tick_records(ticks))
+        axis = ticks_from(f"data('{source['name']}')")
+        extra.append(kept(source))
     y = field("value", "quantitative", title=y_title, scale=scale, axis=axis)
-    data = Datasets()
-    layers = _lines(_wide(curves, positive=log), y, data, legend=legend)
-    return _chart(layers, data, title, height)
+    layers = _lines(records, y, data, legend=legend)
+    return _chart([*layers, *extra], data, title, height)
 
 
 def log_ticks(values: np.ndarray, most: int = 7) -> list[float]:
@@ -277,62 +284,76 @@ def objective_chart(
             lo = floor
         hi = max(hi, p_hi)
     margin = 0.05 * max(hi - lo, 1e-6)
+    data = Datasets()
+    records = _wide(objective)
+    data.add(records)  # first, so always under the same name (_lines adds it again: the same name)
+    # the axis's extent is data (the first record of the notes' data set), read through a parameter,
+    # and every layer is there whatever the data: another data set changes the data, not the spec
+    notes_data = data.add_fixed(
+        "notes",
+        [
+            {"lo": lo - margin, "hi": hi + margin, "text": None},
+            *({"lo": None, "hi": None, "text": t} for t in notes),
+        ],
+    )
+    param = {
+        "name": "objective_axis",
+        "expr": f"data('{notes_data['name']}')[0] || {{lo: 0, hi: 1}}",
+    }
     y = field(
         "value",
         "quantitative",
         title="objective (L, L + c or −L)",
-        scale={"domain": [lo - margin, hi + margin], "nice": False},
+        scale={"domain": {"expr": "[objective_axis.lo, objective_axis.hi]"}, "nice": False},
         axis={"labelExpr": READABLE_TICK},
     )
-    data = Datasets()
-    layers = _lines(_wide(objective), y, data, legend=legend)
+    layers = _lines(records, y, data, legend=legend)
     o, sh = (_floats(objective.get(k, [])) for k in ("original", "shifted"))
     both = np.flatnonzero(np.isfinite(o[: sh.size]) & np.isfinite(sh[: o.size])) if o.size and sh.size else []
+    gap_records = []
     if len(both) and shift != 0:
         e = int(both[-1])
-        top, bottom = float(o[e]), float(sh[e])
-        gap = data.add(
-            [
-                {
-                    "epoch": e + 1,
-                    "top": top,
-                    "bottom": bottom,
-                    "mid": float(o[e] + sh[e]) / 2,
-                    "text": f"c = {format_value(shift)}",
-                }
-            ]
-        )
-        quantity = lambda name: field(name, "quantitative")
-        layers += [
+        gap_records.append(
             {
-                "data": gap,
-                "mark": {"type": "rule", "color": NEUTRAL, "strokeWidth": 1.5},
-                "encoding": {"x": quantity("epoch"), "y": quantity("top"), "y2": {"field": "bottom"}},
-            },
-            {
-                "data": gap,
-                "mark": {"type": "text", "align": "right", "color": NEUTRAL, "dx": -6, "fontSize": 12},
-                "encoding": {"x": quantity("epoch"), "y": quantity("mid"), "text": field("text", "nominal")},
-            },
-        ]
-    if notes:
-        layers.append(
-            {
-                "data": data.add([{"text": text} for text in notes]),
-                "mark": {
-                    "type": "text",
-                    "align": "right",
-                    "baseline": "bottom",
-                    "color": NEUTRAL,
-                    "dx": -4,
-                    "dy": -4,
-                    "x": "width",
-                    "y": "height",
-                },
-                "encoding": {"text": field("text", "nominal")},
+                "epoch": e + 1,
+                "top": float(o[e]),
+                "bottom": float(sh[e]),
+                "mid": float(o[e] + sh[e]) / 2,
+                "text": f"c = {format_value(shift)}",
             }
         )
-    return _chart(layers, data, "What the plot shows: the objective", height)
+    gap = data.add_fixed("gap", gap_records)
+    quantity = lambda name: field(name, "quantitative")
+    layers += [
+        {
+            "data": gap,
+            "mark": {"type": "rule", "color": NEUTRAL, "strokeWidth": 1.5},
+            "encoding": {"x": quantity("epoch"), "y": quantity("top"), "y2": {"field": "bottom"}},
+        },
+        {
+            "data": gap,
+            "mark": {"type": "text", "align": "right", "color": NEUTRAL, "dx": -6, "fontSize": 12},
+            "encoding": {"x": quantity("epoch"), "y": quantity("mid"), "text": field("text", "nominal")},
+        },
+        {
+            "data": notes_data,
+            "transform": [{"filter": "isValid(datum.text)"}],  # the first record is the axis's
+            "mark": {
+                "type": "text",
+                "align": "right",
+                "baseline": "bottom",
+                "color": NEUTRAL,
+                "dx": -4,
+                "dy": -4,
+                "x": "width",
+                "y": "height",
+            },
+            "encoding": {"text": field("text", "nominal")},
+        },
+    ]
+    return container_chart(
+        data, layer=layers, params=[param], title="What the plot shows: the objective", height=height
+    )
 
 
 def accuracy_charts(
