@@ -533,3 +533,36 @@ def test_another_optimizer_changes_only_the_landscape_pairs_data():
     data = [{d.name: d.data.data for d in pair.datasets} for pair in pairs]
     assert data[0].keys() == data[1].keys() and data[0] != data[1]  # the runs differ ...
     assert pairs[0].spec == pairs[1].spec  # ... and nothing else
+
+
+def test_a_click_names_a_grid_point_which_the_server_maps_and_anything_else_is_ignored():
+    # the click selection carries the point's number on the grid the chart was drawn with
+    def script():
+        import streamlit as st
+
+        from lossviz.ui import common
+
+        st.session_state["pair__click_grid"] = (((-2.0, 2.0), (-1.0, 3.0)), 41)
+        out = []
+        for selected in [
+            [{"i": 3}],
+            [{"i": 1680.0}],
+            [{"i": -1}],
+            [{"i": 1681}],
+            [{"i": "3"}],
+            [{"i": True}],
+        ]:
+            st.session_state["pair"] = {"selection": {"start_click": selected}}
+            out.append(common.clicked_point("pair"))
+        for selected in [[{"i": 2.5}], [], {}, [{"w1": 1.0, "w2": 2.0}], ["3"], None]:
+            st.session_state["pair"] = {"selection": {"start_click": selected}}
+            out.append(common.clicked_point("pair"))
+        st.session_state["pair"] = {"selection": {"start_click": [{"i": 3}]}}
+        del st.session_state["pair__click_grid"]  # no chart drawn in this session: nothing to map
+        out.append(common.clicked_point("pair"))
+        st.text(repr(out))
+
+    at = AppTest.from_function(script).run()
+    assert not at.exception
+    expected = [(-1.7, -1.0), (2.0, 3.0), *[None] * 11]
+    assert at.text[0].value == repr(expected)

@@ -84,32 +84,58 @@ def test_dragging_the_start_redraws_in_the_browser_and_release_commits(server, p
     assert -1.5 < x0 < 4.5 and -3.5 < y0 < 2.5 and (x0, y0) != (-1.0, 2.0)
 
 
-def test_hovering_a_panel_reads_out_the_point_and_both_losses(server, page):  # noqa: F811
-    # the click grid is drawn at opacity 0 (thousands of invisible squares are not painted); its
-    # nearest-point cells still take the pointer: the tooltip names the point, L and L' there
-    _open(page, f"{server}/?g=√L")
+@pytest.fixture(scope="module")
+def svg_server(tmp_path_factory):
+    """A server that draws the landscape pair as SVG (LOSSVIZ_RENDERER=svg): what it shows is DOM
+    text the test can read (on the canvas it is pixels)."""
+    with serve(tmp_path_factory.mktemp("streamlit_svg"), LOSSVIZ_RENDERER="svg") as url:
+        yield url
+
+
+def _readouts(page) -> list[str]:
+    """The hover readouts drawn (one per panel; the white text, not its dark halo), each as its
+    lines joined by newlines."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.st-key-landscape svg text')]
+            .map(t => [...t.querySelectorAll('tspan')].map(s => s.textContent).join('\\n') || t.textContent)
+            .filter(t => t.includes('L′ = ') && t.includes('L = '))""".replace(
+            "[...document.querySelectorAll('.st-key-landscape svg text')]",
+            "[...document.querySelectorAll('.st-key-landscape svg text:not([stroke])')]",
+        )
+    )
+
+
+def test_hovering_a_panel_reads_out_the_point_and_both_losses(svg_server, page):  # noqa: F811
+    # the readout is drawn beside the grid point under the pointer, on both panels, computed in the
+    # browser for that point only: the point named as the problem names its parameters, L and L'
+    _open(page, f"{svg_server}/?g=√L")
     chart = _chart(page)
     box = chart.bounding_box()
     sent = len(page.sent)
+    assert _readouts(page) == []
     page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.3)
     page.mouse.move(box["x"] + box["width"] * 0.21, box["y"] + box["height"] * 0.31, steps=3)
-    tip = page.locator("#vg-tooltip-element.visible")
-    tip.wait_for(timeout=10_000)
-    pairs = tip.evaluate(
-        "t => [...t.querySelectorAll('tr')].map(r => [r.querySelector('.key').textContent, "
-        "r.querySelector('.value').textContent])"
-    )
-    rows = {k.strip().rstrip(":"): float(v.replace("−", "-")) for k, v in pairs}
-    # the point heads the readout, named as the problem names its parameters: linear regression's
-    # axes are w and b; the window is (-1.5, 4.5) x (-3.5, 2.5)
-    head = tip.evaluate("t => t.querySelector('h2').textContent")
-    point = re.fullmatch(r"w = (\S+),\s+b = (\S+)", head.strip())
-    assert point, head
-    rows.update(w=float(point.group(1).replace("−", "-")), b=float(point.group(2).replace("−", "-")))
-    assert set(rows) == {"w", "b", "L", "L′"}, rows
-    assert -1.5 <= rows["w"] <= 4.5 and -3.5 <= rows["b"] <= 2.5
+    page.wait_for_function("() => document.querySelectorAll('.st-key-landscape svg text').length > 0")
+    time.sleep(0.5)
+    shown = _readouts(page)
+    assert len(shown) == 2 and shown[0] == shown[1], shown  # the same point on both panels
+    point, loss, transformed = shown[0].split("\n")
+    # linear regression's axes are w and b; the window is (-1.5, 4.5) x (-3.5, 2.5)
+    m = re.fullmatch(r"w = (\S+),\s+b = (\S+)", point)
+    assert m, point
+    w, b = float(m.group(1)), float(m.group(2))
+    assert -1.5 <= w <= 4.5 and -3.5 <= b <= 2.5
+    value = lambda text, name: float(text.removeprefix(f"{name} = ").replace("−", "-"))
+    L, Lp = value(loss, "L"), value(transformed, "L′")
     # the default shift c = -2 pi: L' = sqrt(L) - 2 pi (each shown to 4 significant digits)
-    assert rows["L"] > 0 and rows["L′"] == pytest.approx(rows["L"] ** 0.5 - 2 * math.pi, abs=2e-3)
+    assert L > 0 and Lp == pytest.approx(L**0.5 - 2 * math.pi, abs=2e-3)
+    # another point, another readout; none once the pointer leaves the panels
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5, steps=3)
+    time.sleep(0.5)
+    assert _readouts(page) and _readouts(page)[0] != shown[0]
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] - 40, steps=3)
+    time.sleep(0.5)
+    assert _readouts(page) == []
     assert len(page.sent) == sent  # hovering is the browser's own
 
 

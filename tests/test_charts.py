@@ -223,9 +223,11 @@ def test_pair_is_a_plain_vega_lite_dict_whose_data_sets_are_all_used():
     for panel, bar in panel_parts(d):  # a layered panel, then its colour bar
         marks.append([layer["mark"]["type"] for layer in panel["layer"]])
         assert bar["mark"]["type"] == "image" and bar["width"] == 12
-    # heat map, contours, arrows, the two runs, markers, click grid; the right panel draws the
-    # heat map, contours, arrows and markers twice: from the left's data when equal, else its own
-    assert marks[0] == ["image", "line", "point", "line", "line", "point", "point"]
+    # heat map, contours, arrows, the two runs, markers, the hover readout (a ring and the text over
+    # its halo; no losses given here), click grid; the right panel draws the heat map, contours,
+    # arrows and markers twice: from the left's data when equal, else its own
+    readout = ["point", "text", "text"]
+    assert marks[0] == ["image", "line", "point", "line", "line", "point", *readout, "point"]
     assert marks[1] == [
         "image",
         "image",
@@ -237,6 +239,7 @@ def test_pair_is_a_plain_vega_lite_dict_whose_data_sets_are_all_used():
         "line",
         "point",
         "point",
+        *readout,
         "point",
     ]
 
@@ -275,10 +278,12 @@ def test_default_pair_payload_is_under_budget():
 
 def test_selection_is_defined_once_and_bound_to_both_click_grids():
     d = spec(landscape.landscape_pair(make_panel(), make_panel(title="L′")))
-    assert [p["name"] for p in d["params"]] == ["frame", landscape.START_SELECTION]
-    param = d["params"][1]
-    # on release: a click, or the end of a drag (whose preview stays in the browser)
-    assert param["select"] == {"type": "point", "fields": ["w1", "w2"], "nearest": True, "on": "pointerup"}
+    assert [p["name"] for p in d["params"]] == ["frame", landscape.START_SELECTION, landscape.HOVER]
+    param, hover = d["params"][1:]
+    # on release: a click, or the end of a drag (whose preview stays in the browser); the point's
+    # number, which the server turns into parameters
+    assert param["select"] == {"type": "point", "fields": ["i"], "nearest": True, "on": "pointerup"}
+    assert hover["select"]["on"] == "pointermove" and hover["views"] == param["views"]
     grids = [layer for view, _ in panel_parts(d) for layer in view["layer"] if "name" in layer]
     assert sorted(param["views"]) == sorted(g["name"] for g in grids) and len(set(param["views"])) == 2
     assert grids[0]["data"] == grids[1]["data"] and grids[0]["transform"] == grids[1]["transform"]
@@ -311,16 +316,37 @@ def grid_values(expr: str, frame: dict, count: int) -> list[float]:
     return [math.floor((lo + k * step) * m + 0.5) / m for k in range(count)]
 
 
-def test_click_grid_is_n_by_n_rounded_points_over_the_bounds():
-    d = spec(landscape.landscape_pair(make_panel(), make_panel(), click_grid=41))
+def test_click_grid_is_n_by_n_points_in_pixels_that_no_problem_changes():
+    # a point is its number and its place in pixels: no frame, no data of the view, no tooltip
+    d = spec(landscape.landscape_pair(make_panel(), make_panel(), click_grid=41, width=400, height=320))
     grid = next(layer for layer in panel_parts(d)[0][0]["layer"] if "name" in layer)
     assert grid["data"] == {"sequence": {"start": 0, "stop": 41 * 41, "as": "i"}}
-    exprs = {t["as"]: t["calculate"] for t in grid["transform"]}
-    assert "% 41)" in exprs["w1"] and "floor(datum.i / 41)" in exprs["w2"]
+    assert "frame" not in json.dumps(grid) and grid["mark"]["tooltip"] is None
+    assert grid["encoding"] == {k: {"field": f"p{k}", "type": "quantitative", "scale": None} for k in "xy"}
+    px, py = (t["calculate"] for t in grid["transform"][:2])
+    assert px == "(datum.i % 41) * 10.0" and py == "320 - floor(datum.i / 41) * 8.0"  # row 0 at the bottom
+
+
+def test_a_clicked_grid_point_is_what_the_readout_shows_there():
+    # the server turns the clicked point's number into parameters (grid_point); the readout computes
+    # them in the browser from the frame: both round to the window's decimals, as JavaScript does
+    d = spec(landscape.landscape_pair(make_panel(), make_panel(), click_grid=41))
+    layers = panel_parts(d)[0][0]["layer"]
+    (readout,) = [
+        layer for layer in layers if layer["mark"]["type"] == "text" and layer["mark"].get("fill") == "white"
+    ]
+    (lines,) = [t["calculate"] for t in readout["transform"] if t.get("as") == "lines"]
+    w1, w2 = re.findall(r"round\(.*?\) / frame\.m\d", lines)
     frame = frame_of(d)
-    w1, w2 = grid_values(exprs["w1"], frame, 41), grid_values(exprs["w2"], frame, 41)
-    assert (w1[0], w1[3], w1[-1]) == (-2.0, -1.7, 2.0)  # rounded: not -1.7000000000000002
-    assert (w2[0], w2[-1]) == (-1.0, 3.0)
+    xs, ys = grid_values(w1, frame, 41), grid_values(w2, frame, 41)
+    assert (xs[0], xs[3], xs[-1]) == (-2.0, -1.7, 2.0)  # rounded: not -1.7000000000000002
+    assert (ys[0], ys[-1]) == (-1.0, 3.0)
+    bounds = make_panel().bounds
+    for i in (0, 3, 40, 41, 850, 41 * 41 - 1):
+        assert landscape.grid_point(i, 41, bounds) == (xs[i % 41], ys[i // 41])
+    # the readout is computed for the hovered point only, and names the parameters from the frame
+    assert {"filter": {"param": landscape.HOVER, "empty": False}} in readout["transform"]
+    assert lines.startswith("[frame.n1 + ' = ' + ") and "frame.n2 + ' = '" in lines
 
 
 def test_a_problem_switch_keeps_the_spec():

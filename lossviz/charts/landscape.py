@@ -26,6 +26,7 @@ from lossviz.charts.packed import (
     axis_title,
     decimals,
     field,
+    kept,
     pack,
     packed_xy,
     row_number,
@@ -36,6 +37,11 @@ from lossviz.charts.style import SCHEMA_URL, STYLE_COLOURS, STYLE_DASHES, format
 from lossviz.lru import LRU
 
 START_SELECTION = "start_click"
+"""The click selection (the grid point's number ``i``: :func:`grid_point`), the only one sent to the server."""
+CLICK_GRID = 41
+"""Points per axis of the click grid (where a click can land)."""
+HOVER = "hover_at"
+"""The grid point under the pointer (its ``i``), for the hover readout; the browser's own."""
 CONTOUR_LEVELS = tuple((k + 0.5) / 10 for k in range(10))
 _CONTOUR_LEVEL_SETS = (CONTOUR_LEVELS, (0.05, 0.25, 0.45, 0.55, 0.75, 0.95), (0.25, 0.75))
 COLOURBAR_TICKS = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -433,55 +439,135 @@ def _marker_layer(panel: Panel, data: Datasets, side: int) -> list[Spec]:
     return _sided(data, "markers", side, records, layer)
 
 
-def _click_layer(
-    panel: Panel, n: int, name: str, data: Datasets, hover=None, live: Live | None = None
-) -> Spec:
-    """``n x n`` invisible points over the bounds: the click targets and the hover readout.
+def _grid_pixels(n: int, size: tuple[int, int]) -> list[Spec]:
+    """Transforms giving the click-grid point ``datum.i`` (of ``n x n``, row-major from the lowest
+    ``w2``) its position in pixels (``px``, ``py``), which no problem changes."""
+    width, height = size
+    return [
+        {"calculate": f"(datum.i % {n}) * {width / (n - 1)!r}", "as": "px"},
+        {"calculate": f"{height} - floor(datum.i / {n}) * {height / (n - 1)!r}", "as": "py"},
+    ]
 
-    Drawn last: its ``nearest`` Voronoi cells cover the panel and take every click
-    and hover (so the layers below carry no tooltips). ``name`` is the view that
-    :data:`START_SELECTION` is bound to. ``hover``: ``(L, L')`` at the points
-    (``(n * n,)`` each, row-major from the lowest ``w2``), shown in the tooltip.
-    With ``live``, each point also names its nearest family start (``sid``), for
-    the drag preview.
+
+def _pixels() -> Spec:
+    """x and y encodings of a layer placed in pixels (no scale)."""
+    return {k: field(f"p{k}", "quantitative", scale=None) for k in "xy"}
+
+
+def grid_point(i: int, n: int, bounds: Bounds) -> tuple[float, float]:
+    """The parameters ``(w1, w2)`` of point ``i`` of the ``n x n`` click grid over ``bounds``, rounded
+    to the window's decimals (0.3, not 0.30000000000000004) as the hover readout shows them.
+
+    >>> grid_point(3, 41, ((-2.0, 2.0), (-1.0, 3.0)))
+    (-1.7, -1.0)
     """
-    # rounded like the other coordinates, so a click gives 0.3, not 0.30000000000000004; the window's
-    # numbers come from the frame (see _frame)
-    f = live_layers.FRAME
-    w1 = f"round(({f}.lo1 + (datum.i % {n}) * {f}.c1) * {f}.m1) / {f}.m1"
-    w2 = f"round(({f}.lo2 + floor(datum.i / {n}) * {f}.c2) * {f}.m2) / {f}.m2"
-    # the point heads the readout (vega-tooltip's "title"), named as the problem names its
-    # parameters (the frame's n1, n2), so the spec does not depend on the problem
-    tooltip = [field("at", "nominal", title="title")]
-    if hover is None:
-        source: Spec = {"sequence": {"start": 0, "stop": n * n, "as": "i"}}
-        transform: list[Spec] = []
-    else:
-        source = data.add(
-            [{"L": live_layers.format_hover(hover[0]), "Lp": live_layers.format_hover(hover[1])}]
-        )
-        # the values stay the texts format_hover wrote: the tooltip shows them as they are. Every
-        # expression here runs for each of the 2 x 1,681 points at every switch (Vega evaluates a
-        # tooltip for every mark, hovered or not): formatting them there cost ~70 ms a switch
-        split = [{"calculate": f"split(datum.{k}, ',')", "as": k} for k in ("L", "Lp")]
-        transform = [*split, {"flatten": ["L", "Lp"]}, {"window": [{"op": "row_number", "as": "i"}]}]
-        transform.append({"calculate": "datum.i - 1", "as": "i"})
-        tooltip += [field("L", "nominal", title="L"), field("Lp", "nominal", title="L′")]
-    transform += [{"calculate": w1, "as": "w1"}, {"calculate": w2, "as": "w2"}]
-    # (w1 and w2 print as they are: rounded to the grid's decimals)
-    at = f"{f}.n1 + ' = ' + datum.w1 + ',  ' + {f}.n2 + ' = ' + datum.w2"
-    transform.append({"calculate": at, "as": "at"})
+    out = []
+    for k, (lo, hi) in zip((i % n, i // n), bounds, strict=True):
+        m = 10.0 ** decimals(lo, hi)
+        out.append(math.floor((lo + k * (hi - lo) / (n - 1)) * m + 0.5) / m)  # JavaScript's Math.round
+    return out[0], out[1]
+
+
+def _click_layer(panel: Panel, n: int, name: str, size: tuple[int, int], live: Live | None = None) -> Spec:
+    """``n x n`` invisible points over the panel: the targets of clicks, drags and the hover readout.
+
+    Drawn last: its ``nearest`` Voronoi cells cover the panel and take every click and hover.
+    ``name`` is the view that :data:`START_SELECTION` and :data:`HOVER` are bound to. A point is its
+    number ``i`` and its place in pixels, whatever the problem: a switch leaves the layer as it is
+    (its 2 x 1,681 points, their Voronoi cells, re-encoded at every switch when they carried their
+    coordinates and losses, were two thirds of Vega's work of a switch). The server turns a clicked
+    ``i`` into parameters (:func:`grid_point`); the readout computes them for the hovered point only.
+    With ``live``, each point also names its nearest family start (``sid``), for the drag preview.
+    """
+    transform = _grid_pixels(n, size)
     if live is not None:
         transform.append({"calculate": live_layers.sid_of_click(live.grid, n), "as": "sid"})
     return {
-        "data": source,
+        "data": {"sequence": {"start": 0, "stop": n * n, "as": "i"}},
         # opacity 0: the points are not painted (Vega skips them), yet clicks, drags and the hover
         # readout work, through the nearest-point cells Vega-Lite lays over them
-        "mark": {"type": "point", "filled": True, "opacity": 0, "shape": "square", "size": 30},
-        "encoding": {"tooltip": tooltip},
+        # no tooltip (Streamlit's theme gives every mark one of its encoding: px and py here)
+        "mark": {
+            "type": "point",
+            "filled": True,
+            "opacity": 0,
+            "shape": "square",
+            "size": 30,
+            "tooltip": None,
+        },
+        "encoding": _pixels(),
         "name": name,
         "transform": transform,
     }
+
+
+def _readout_layers(n: int, size: tuple[int, int], data: Datasets, hover=None) -> list[Spec]:
+    """The hover readout: beside the grid point under the pointer (:data:`HOVER`), its parameters
+    named as the problem names them (the frame's ``n1``, ``n2``) and, with ``hover`` (``(L, L')`` at
+    the points, ``(n * n,)`` each), both losses there, as :func:`~lossviz.charts.live.format_hover`
+    wrote them. Computed for that one point only, when the pointer moves. Drawn under the click
+    grid, whose cells take the pointer."""
+    f = live_layers.FRAME
+    lines = [
+        f"{f}.n1 + ' = ' + round(({f}.lo1 + (datum.i % {n}) * {f}.c1) * {f}.m1) / {f}.m1 + ',  ' + "
+        f"{f}.n2 + ' = ' + round(({f}.lo2 + floor(datum.i / {n}) * {f}.c2) * {f}.m2) / {f}.m2"
+    ]
+    extra: list[Spec] = []
+    if hover is not None:
+        source = data.add_fixed(
+            "hover", [{"L": live_layers.format_hover(hover[0]), "Lp": live_layers.format_hover(hover[1])}]
+        )
+        values = f"data('{source['name']}')[0]"
+        lines += [f"'L = ' + split({values}.L, ',')[datum.i]", f"'L′ = ' + split({values}.Lp, ',')[datum.i]"]
+        extra.append(kept(source))  # the expressions read it: Vega keeps only data sets some layer draws
+    right = f"datum.px > {0.6 * size[0]!r}"
+    transform = [
+        *_grid_pixels(n, size),
+        {"filter": {"param": HOVER, "empty": False}},
+        {"calculate": f"[{', '.join(lines)}]", "as": "lines"},
+        {"calculate": f"{right} ? datum.px - 12 : datum.px + 12", "as": "tx"},
+        {"calculate": "max(datum.py - 10, 34)", "as": "ty"},
+    ]
+    text = {
+        "type": "text",
+        "tooltip": None,
+        "align": {"expr": f"{right} ? 'right' : 'left'"},
+        "baseline": "bottom",
+        "fontSize": 12,
+        "lineHeight": 15,
+    }
+    at = {"x": field("tx", "quantitative", scale=None), "y": field("ty", "quantitative", scale=None)}
+    sequence = {"sequence": {"start": 0, "stop": n * n, "as": "i"}}
+    lines_field = field("lines", "nominal")
+    return [
+        *extra,
+        # a ring on the point, and the text in white over a dark halo: readable on every colour map
+        {
+            "data": sequence,
+            "transform": transform,
+            "mark": {
+                "type": "point",
+                "shape": "circle",
+                "size": 90,
+                "stroke": "white",
+                "strokeWidth": 2,
+                "tooltip": None,
+            },
+            "encoding": _pixels(),
+        },
+        {
+            "data": sequence,
+            "transform": transform,
+            "mark": {**text, "stroke": "black", "strokeWidth": 3, "strokeOpacity": 0.75, "fill": "black"},
+            "encoding": {**at, "text": lines_field},
+        },
+        {
+            "data": sequence,
+            "transform": transform,
+            "mark": {**text, "fill": "white"},
+            "encoding": {**at, "text": lines_field},
+        },
+    ]
 
 
 def _panel(
@@ -513,7 +599,8 @@ def _panel(
         *_path_layers(panel, runs, data, live),
         *([] if live is None else live_layers.preview_layers(live, panel.bounds, runs, data)),
         *_marker_layer(panel, data, side),
-        _click_layer(panel, click_grid, name, data, hover, live),  # on top, so a click anywhere reaches it
+        *_readout_layers(click_grid, size, data, hover),
+        _click_layer(panel, click_grid, name, size, live),  # on top, so a click anywhere reaches it
     ]
     scale = {"nice": False, "zero": False}
     # the frame's numbers go in the left colour bar's record, which the parameter reads
@@ -642,16 +729,20 @@ def landscape_pair(
     *,
     width: int = 380,
     height: int = 320,
-    click_grid: int = 41,
+    click_grid: int = CLICK_GRID,
     live: Live | None = None,
     hover: tuple[np.ndarray, np.ndarray] | None = None,
     stack: bool = False,
+    renderer: str = "canvas",
 ) -> dict[str, Any]:
     """The loss ``L`` (left) and ``L' = a g(L) + c`` (right), each with its colour bar.
 
     One Vega-Lite spec (a plain dict, for ``st.vega_lite_chart``), so identical data
     sets are sent once and the point selection :data:`START_SELECTION` (the clicked
     grid point's ``w1``/``w2``) serves both panels.
+
+    The click grid (``click_grid x click_grid`` points) is where a click lands: the selection names
+    the point's number, which :func:`grid_point` turns into parameters.
 
     Returns:
       A complete top-level Vega-Lite v6 spec: ``$schema``, ``hconcat``, ``params``
@@ -670,8 +761,10 @@ def landscape_pair(
     params: list[Spec] = [{"name": live_layers.FRAME, "expr": f"data('{bar}')[0] || {{}}"}]
     # one top-level parameter bound to both click grids
     # on release: a click, and the end of a drag (whose preview stays in the browser until then)
-    select = {"type": "point", "fields": ["w1", "w2"], "nearest": True, "on": "pointerup"}
+    select = {"type": "point", "fields": ["i"], "nearest": True, "on": "pointerup"}
     params.append({"name": START_SELECTION, "select": select, "views": views})
+    hover_at = {"type": "point", "fields": ["i"], "nearest": True, "on": "pointermove", "clear": "pointerout"}
+    params.append({"name": HOVER, "select": hover_at, "views": views})
     if live is not None:
         params += live_layers.params(live, views)
     return {
@@ -683,5 +776,6 @@ def landscape_pair(
         # Canvas: a switch redraws thousands of marks (images, contours, arrows, families) at once;
         # Vega's SVG renderer rewrote them as DOM nodes (a map switch 0.69 s in Chromium, 0.47 s
         # on a canvas). Streamlit picks canvas by itself only for more than 2,000 rows of data.
-        "usermeta": {"embedOptions": {"renderer": "canvas"}},
+        # (renderer "svg": the same drawing as DOM nodes, which the browser tests read)
+        "usermeta": {"embedOptions": {"renderer": "svg" if renderer == "svg" else "canvas"}},
     }

@@ -71,10 +71,13 @@ class Datasets(dict[str, list[dict[str, Any]]]):
     def add_fixed(self, role: str, records: list[dict[str, Any]]) -> Spec:
         """Stores ``records`` under a name that depends only on ``role`` and the order of roles
         (never shared with equal records, as :meth:`add` would): for data sets that expressions
-        read by name, or whose coincidence with another's would rename the ones after it."""
+        read by name, or whose coincidence with another's would rename the ones after it. Added again
+        with the same records (both panels of a pair), the same name."""
         key = b"fixed:" + role.encode()
         if key in self._names:
-            raise ValueError(f"{role!r}: added twice")
+            if self[self._names[key]] == records:
+                return {"name": self._names[key]}
+            raise ValueError(f"{role!r}: added twice, with other records")
         self._names[key] = name = f"lossviz_{len(self._names)}"
         self[name] = records
         return {"name": name}

@@ -13,6 +13,7 @@ widget is reset before the next run and the notice survives that rerun.
 from __future__ import annotations
 
 import importlib.abc
+import os
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -289,9 +290,16 @@ def landscape_pair(
         _vega_pair(left, right, key, on_click, stack=stack, width=width, height=height, **live)
 
 
+RENDERER = "svg" if os.environ.get("LOSSVIZ_RENDERER") == "svg" else "canvas"
+"""How the browser draws the landscape pair: on a canvas, or (``LOSSVIZ_RENDERER=svg``, for the
+browser tests that read what it shows) as SVG."""
+
+
 def _vega_pair(left, right, key: str, on_click: Callable[[], None], **live: Any) -> None:
+    # the click selection names a grid point by its number: what it stands for is this chart's window
+    st.session_state[_grid_key(key)] = (left.bounds, live.get("click_grid", landscape.CLICK_GRID))
     draw(
-        landscape.landscape_pair(left, right, **live),
+        landscape.landscape_pair(left, right, **live, renderer=RENDERER),
         key=key,
         on_select=on_click,
         selection_mode=[landscape.START_SELECTION],
@@ -304,13 +312,23 @@ def show_notices(notices: dict[str, str]) -> None:
         st.warning(message, icon="⚠️")
 
 
+def _grid_key(chart_key: str) -> str:
+    return f"{chart_key}__click_grid"
+
+
 def clicked_point(chart_key: str) -> tuple[float, float] | None:
-    """The ``(w1, w2)`` of the grid point last clicked on a landscape chart, if any."""
+    """The ``(w1, w2)`` of the grid point last clicked on a landscape chart, if any: the selection
+    names the point's number, on the grid of the window the chart was drawn with."""
     event = st.session_state.get(chart_key) or {}
     selected = (event.get("selection") or {}).get(landscape.START_SELECTION)
-    if isinstance(selected, list) and selected and "w1" in selected[0] and "w2" in selected[0]:
-        return float(selected[0]["w1"]), float(selected[0]["w2"])
-    return None
+    grid = st.session_state.get(_grid_key(chart_key))
+    if not (isinstance(selected, list) and selected and isinstance(selected[0], dict) and grid):
+        return None
+    bounds, n = grid
+    i = selected[0].get("i")
+    if isinstance(i, bool) or not isinstance(i, int | float) or not 0 <= i < n * n or i != int(i):
+        return None  # not a point of the grid: ignored
+    return landscape.grid_point(int(i), n, bounds)
 
 
 def start_inputs(
