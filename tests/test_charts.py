@@ -345,7 +345,8 @@ def test_a_clicked_grid_point_is_what_the_readout_shows_there():
     for i in (0, 3, 40, 41, 850, 41 * 41 - 1):
         assert landscape.grid_point(i, 41, bounds) == (xs[i % 41], ys[i // 41])
     # the readout is computed for the hovered point only, and names the parameters from the frame
-    assert {"filter": {"param": landscape.HOVER, "empty": False}} in readout["transform"]
+    assert readout["data"] == {"sequence": {"start": 0, "stop": 1, "as": "row"}}
+    assert f"data('{landscape.HOVER}_store')[0].values[0]" in readout["transform"][0]["calculate"]
     assert lines.startswith("[frame.n1 + ' = ' + ") and "frame.n2 + ' = '" in lines
 
 
