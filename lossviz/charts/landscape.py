@@ -527,14 +527,16 @@ def _readout_layers(n: int, size: tuple[int, int], data: Datasets, hover=None) -
     store = f"data('{HOVER}_store')"
     transform = [
         {"calculate": f"length({store}) ? {store}[0].values[0] : -1", "as": "i"},
-        {"filter": "datum.i >= 0"},
+        {"filter": f"datum.i >= 0 && !length(data('{live_layers.DRAG}_store'))"},  # hidden while dragging
         *_grid_pixels(n, size),
         {"calculate": f"[{', '.join(lines)}]", "as": "lines"},
         {"calculate": f"{right} ? datum.px - 12 : datum.px + 12", "as": "tx"},
         {"calculate": "max(datum.py - 10, 34)", "as": "ty"},
     ]
+    # clipped to the plot, as the other layers are
     text = {
         "type": "text",
+        "clip": True,
         "tooltip": None,
         "align": {"expr": f"{right} ? 'right' : 'left'"},
         "baseline": "bottom",
@@ -552,6 +554,7 @@ def _readout_layers(n: int, size: tuple[int, int], data: Datasets, hover=None) -
             "transform": transform,
             "mark": {
                 "type": "point",
+                "clip": True,
                 "shape": "circle",
                 "size": 90,
                 "stroke": "white",
@@ -768,7 +771,15 @@ def landscape_pair(
     # on release: a click, and the end of a drag (whose preview stays in the browser until then)
     select = {"type": "point", "fields": ["i"], "nearest": True, "on": "pointerup"}
     params.append({"name": START_SELECTION, "select": select, "views": views})
-    hover_at = {"type": "point", "fields": ["i"], "nearest": True, "on": "pointermove", "clear": "pointerout"}
+    # not while a button is held: a drag's pointer moves would update two selections, and Vega would
+    # run its dataflow and redraw twice a move (~70 ms instead of ~25); the drag previews runs instead
+    hover_at = {
+        "type": "point",
+        "fields": ["i"],
+        "nearest": True,
+        "on": "pointermove[!event.buttons]",
+        "clear": "pointerout",
+    }
     params.append({"name": HOVER, "select": hover_at, "views": views})
     if live is not None:
         params += live_layers.params(live, views)
