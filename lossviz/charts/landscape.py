@@ -468,7 +468,7 @@ def grid_point(i: int, n: int, bounds: Bounds) -> tuple[float, float]:
     return out[0], out[1]
 
 
-def _click_layer(panel: Panel, n: int, name: str, size: tuple[int, int], live: Live | None = None) -> Spec:
+def _click_layer(n: int, name: str, size: tuple[int, int], live: Live | None = None) -> Spec:
     """``n x n`` invisible points over the panel: the targets of clicks, drags and the hover readout.
 
     Drawn last: its ``nearest`` Voronoi cells cover the panel and take every click and hover.
@@ -608,7 +608,7 @@ def _panel(
         *([] if live is None else live_layers.preview_layers(live, panel.bounds, runs, data)),
         *_marker_layer(panel, data, side),
         *_readout_layers(click_grid, size, data, hover),
-        _click_layer(panel, click_grid, name, size, live),  # on top, so a click anywhere reaches it
+        _click_layer(click_grid, name, size, live),  # on top, so a click anywhere reaches it
     ]
     scale = {"nice": False, "zero": False}
     # the frame's numbers go in the left colour bar's record, which the parameter reads
@@ -746,8 +746,7 @@ def landscape_pair(
     """The loss ``L`` (left) and ``L' = a g(L) + c`` (right), each with its colour bar.
 
     One Vega-Lite spec (a plain dict, for ``st.vega_lite_chart``), so identical data
-    sets are sent once and the point selection :data:`START_SELECTION` (the clicked
-    grid point's ``w1``/``w2``) serves both panels.
+    sets are sent once and the point selection :data:`START_SELECTION` serves both panels.
 
     The click grid (``click_grid x click_grid`` points) is where a click lands: the selection names
     the point's number, which :func:`grid_point` turns into parameters.

@@ -37,8 +37,8 @@ FRAME = "frame"
 """A parameter: the pair's record of numbers that depend on the problem (:func:`frame_fields`).
 
 Expressions read them from it (``frame.lo1``) rather than having them written in: the spec is the
-same for every problem with the same axis names, and a problem switch replaces the chart's data
-instead of building it again."""
+same for every problem, and a problem switch replaces the chart's data instead of building it
+again."""
 LEVELS = 36**2 - 1  # two base-36 digits
 MARGIN = 1.0  # coordinates are encoded over the window widened by this many windows on each side
 

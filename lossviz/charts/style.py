@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 
 SCHEMA_URL = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
 """The Vega-Lite schema every spec names (Altair 6.3's; tests validate against it)."""
@@ -62,12 +61,6 @@ READABLE_TICK = (
     "datum.value != 0 && (abs(datum.value) >= 1e5 || abs(datum.value) < 1e-3)"
     " ? replace(format(datum.value, '.2~e'), '+', '') : format(datum.value, '~r')"
 )
-
-
-def tick_labels(ticks: Iterable[float], labels: Iterable[str]) -> str:
-    """A Vega expression giving the axis label of each of ``ticks``."""
-    cases = [f"datum.value == {t!r} ? '{label}' : " for t, label in zip(ticks, labels, strict=True)]
-    return "".join(cases) + "''"
 
 
 def symlog_ticks_between(lo: float, hi: float) -> list[float]:

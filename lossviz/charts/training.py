@@ -121,13 +121,13 @@ def _folded(group: tuple[str, ...]) -> list[Spec]:
     ]
 
 
-def _lines(records: list[dict[str, float | None]], y: Spec, data: Datasets, *, legend: bool) -> list[Spec]:
-    """Solid runs first, then the dashed shifted run on top; both layers read the same wide records.
+def _lines(records: list[dict[str, float | None]], y: Spec, ref: Spec, *, legend: bool) -> list[Spec]:
+    """Solid runs first, then the dashed shifted run on top; both layers read the same wide records
+    (``ref``: their data set).
 
     No records (no run has a value): no transforms either, so the empty axes are drawn as an
     empty table's always were (a window over nothing gives the epoch axis another empty extent).
     """
-    ref = data.add(records)
     widths = {"domain": list(VARIANT_WIDTHS), "range": [VARIANT_WIDTHS[k] for k in VARIANT_WIDTHS]}
     layers = []
     for group in LAYER_GROUPS:
@@ -185,7 +185,7 @@ def curve_chart(
     axis: Spec = {"labelExpr": READABLE_TICK}
     data = Datasets()
     records = _wide(curves, positive=log)
-    data.add(records)  # first, so always under the same name (_lines adds it again: the same name)
+    curves_data = data.add_fixed("curves", records)
     ticks: list[float] = []
     if unit_interval:
         scale: Spec = {"domain": [0, 1]}
@@ -208,7 +208,7 @@ def curve_chart(
         axis = ticks_from(f"data('{source['name']}')")
         extra.append(kept(source))
     y = field("value", "quantitative", title=y_title, scale=scale, axis=axis)
-    layers = _lines(records, y, data, legend=legend)
+    layers = _lines(records, y, curves_data, legend=legend)
     return _chart([*layers, *extra], data, title, height)
 
 
@@ -286,7 +286,7 @@ def objective_chart(
     margin = 0.05 * max(hi - lo, 1e-6)
     data = Datasets()
     records = _wide(objective)
-    data.add(records)  # first, so always under the same name (_lines adds it again: the same name)
+    curves_data = data.add_fixed("curves", records)
     # the axis's extent is data (the first record of the notes' data set), read through a parameter,
     # and every layer is there whatever the data: another data set changes the data, not the spec
     notes_data = data.add_fixed(
@@ -307,7 +307,7 @@ def objective_chart(
         scale={"domain": {"expr": "[objective_axis.lo, objective_axis.hi]"}, "nice": False},
         axis={"labelExpr": READABLE_TICK},
     )
-    layers = _lines(records, y, data, legend=legend)
+    layers = _lines(records, y, curves_data, legend=legend)
     o, sh = (_floats(objective.get(k, [])) for k in ("original", "shifted"))
     both = np.flatnonzero(np.isfinite(o[: sh.size]) & np.isfinite(sh[: o.size])) if o.size and sh.size else []
     gap_records = []
