@@ -154,3 +154,24 @@ def test_every_two_feature_data_set_draws_the_same_specs_so_a_switch_replaces_da
             assert specs == first, label
             seen += 1
     assert seen >= 4 and all(json.loads(s) for s in first)
+
+
+def test_picking_another_data_set_with_the_defaults_draws_its_kept_view_without_training(monkeypatch):
+    # the warm-up keeps every data set's default view (cached.keep_default_views): the settings the
+    # page builds from its widgets after a data set switch must be exactly those keys
+    from lossviz.ui import cached
+
+    monkeypatch.setattr(cached, "DEFAULT_VIEWS", {})
+    cached.keep_default_views(("moons", "circles"))
+
+    def no_training(s, on_progress=None):
+        raise AssertionError(f"trained {s}")
+
+    monkeypatch.setattr(cached, "_train", no_training)
+    monkeypatch.setattr(cached, "TRAINED", type(cached.TRAINED)(16))
+    at = _run()
+    assert not at.exception
+    at.selectbox(key="data").set_value("Circles").run()
+    assert not at.exception
+    assert "Circles" in " ".join(c.value for c in at.caption)
+    assert "the same training, bit for bit" in at.success[0].value

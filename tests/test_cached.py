@@ -72,3 +72,36 @@ def test_a_playback_step_reuses_the_families_and_the_basin_map(monkeypatch):
     computed = len(calls)  # the starts, the learning rates, the basin map
     cached.families(dataclasses.replace(s, step=20)), cached.basin_maps(dataclasses.replace(s, step=20))
     assert computed == 3 and len(calls) == computed
+
+
+def test_each_data_sets_default_view_is_trained_once_and_kept_apart_from_the_bounded_cache(monkeypatch):
+    from lossviz import datasets
+    from lossviz.lru import LRU
+    from lossviz.ui.settings import TrainingSettings
+
+    trained = []
+    monkeypatch.setattr(cached, "_train", lambda s, on_progress=None: trained.append(s) or object())
+    monkeypatch.setattr(cached, "DEFAULT_VIEWS", {})
+    monkeypatch.setattr(cached, "TRAINED", LRU(2))
+    cached.keep_default_views()
+    assert [s.dataset for s in trained] == list(datasets.DATASETS)
+    assert all(s == TrainingSettings(dataset=s.dataset) for s in trained)
+    kept = dict(cached.DEFAULT_VIEWS)
+    cached.keep_default_views()  # again: nothing is trained twice
+    assert len(trained) == len(datasets.DATASETS)
+    for k in range(5):  # visitors' views fill the bounded cache over and over
+        cached.training_view(TrainingSettings(width=3 + k))
+    assert len(trained) == len(datasets.DATASETS) + 5
+    for s, view in kept.items():
+        assert cached.training_view(s) is view  # served without training
+    assert len(trained) == len(datasets.DATASETS) + 5
+    assert cached.training_view(TrainingSettings(dataset="circles", epochs=30)) not in kept.values()
+
+
+def test_keeping_the_default_views_stops_between_data_sets_when_asked(monkeypatch):
+    trained = []
+    monkeypatch.setattr(cached, "_train", lambda s, on_progress=None: trained.append(s) or object())
+    monkeypatch.setattr(cached, "DEFAULT_VIEWS", {})
+    monkeypatch.setattr(cached, "TRAINED", type(cached.TRAINED)(16))
+    cached.keep_default_views(("moons", "circles", "blobs"), should_stop=lambda: len(trained) >= 2)
+    assert [s.dataset for s in trained] == ["moons", "circles"]

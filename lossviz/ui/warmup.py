@@ -7,8 +7,8 @@ view's problem alone (:func:`lossviz.engine.warm_up_landing`), and compiles the 
 background thread: the full lanes and surfaces programs, the families of the live pair (learning
 rates and starts), then the other pages' programs (the non-differentiable
 page's, then the training page's default view, then every other training
-program: :func:`lossviz.training.warm_up`). Every visitor after that
-finds them warm.
+program: :func:`lossviz.training.warm_up`), and last trains every other data set's default view
+(:func:`lossviz.ui.cached.keep_default_views`). Every visitor after that finds them warm.
 """
 
 from __future__ import annotations
@@ -122,9 +122,12 @@ class WarmUp:
         start = time.perf_counter()
         stages = (
             nondifferentiable.warm_up,
-            lambda: cached.training_view(TrainingSettings()),  # the training page's default view
+            # the training page's default view (its programs first)
+            lambda: cached.keep_default_views((TrainingSettings().dataset,)),
             # every other data set frame and width bucket (the optimizer and the batch size are data)
             lambda: training.warm_up(should_stop=self.stopping.is_set),
+            # every other data set's default view, drawn at once when a visitor picks that set
+            lambda: cached.keep_default_views(should_stop=self.stopping.is_set),
         )
         for stage in stages:
             if self.stopping.is_set():
