@@ -29,6 +29,11 @@ opens a websocket to ``/_stcore/stream`` (subprotocol ``streamlit``), sends
   exceptions (exception elements in the deltas) and timeouts (``--timeout``,
   60 s per view) are counted apart.
 * Latency: send -> ``script_finished`` of the view's run; p50 / p95 / max.
+* CPU: the server's CPU time (user + system, from ``/proc``) per view: alone per page (each
+  baseline view's share, one view at a time) and at once (the concurrent phase's total over its
+  views), with what it implies: N visitors who ask back to back wait on average at least
+  ``N x CPU per view / cores`` (Little's law), so a p95 budget B needs less than
+  ``cores x B / N`` of CPU per view.
 * Memory: VmRSS of the server process and its children, sampled every 0.5 s in
   a thread, with the peak and a short timeline; with ``--soak`` (more views)
   the mean RSS of each quarter of the concurrent phase, and whether the last
@@ -364,6 +369,7 @@ class Result:
     timed_out: bool = False
     error: str | None = None  # the connection failed or closed
     restored: View | None = None  # the page's last link, which the app put back (see Visitor.view)
+    cpu: float | None = None  # the server's CPU seconds from the view before to this one (baseline only)
 
     @property
     def ok(self) -> bool:
@@ -570,6 +576,22 @@ def rss_mb(pid: int) -> float:
     return total
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of ``pid`` and its children so far, seconds."""
+    total = 0
+    for p in _descendants(pid):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return total / CLOCK_TICKS
+
+
 class RssSampler(threading.Thread):
     """Samples the server's RSS every 0.5 s: ``(seconds since the server started, MB, phase)``."""
 
@@ -654,6 +676,40 @@ def print_problems(results: list[Result], limit: int = 12) -> None:
         print(f"        e.g. {first.view} ({first.how}): {detail[:120]}")
     if len(groups) > limit:
         print(f"  ... and {len(groups) - limit} more kinds")
+
+
+def print_cpu(
+    base: list[Result], load: list[Result], cpu_load: float | None, t_load: float, visitors: int, budget
+) -> None:
+    """The server's CPU seconds per view, and what they imply for latency at once.
+
+    N visitors who ask for view after view (no pause) are served at most ``cores / cpu`` views a
+    second, so by Little's law each waits on average at least ``N * cpu / cores`` a view: a p95
+    budget B cannot be met unless a view costs less than ``cores * B / N`` of CPU on average, and
+    views of unequal cost need less than that.
+    """
+    cores = os.cpu_count() or 1
+    costs = [r.cpu for r in base if r.cpu is not None]
+    if costs:
+        by_page = ", ".join(
+            f"{PAGE_NAMES[page]} {statistics.fmean(c):.3f} s (n={len(c)})"
+            for page in PAGES
+            if (c := [r.cpu for r in base if r.view.page == page and r.cpu is not None])
+        )
+        print(f"  server CPU per view alone: {statistics.fmean(costs):.3f} s ({by_page})")
+    if not load or cpu_load is None:
+        return
+    per_view = cpu_load / len(load)
+    print(
+        f"  server CPU per view at once: {per_view:.3f} s ({cpu_load / t_load:.2f} of {cores} cores busy); "
+        f"at that cost {cores} cores serve at most {cores / per_view:.1f} views/s, and {visitors} visitors "
+        f"wait on average at least {visitors * per_view / cores:.2f} s a view (Little's law)"
+    )
+    if budget is not None:
+        print(
+            f"  a p95 <= {budget:g} s needs a mean <= {budget:g} s: less than {cores * budget / visitors:.3f} s "
+            f"of CPU per view on average ({per_view:.3f} s now), and less again as views differ in cost"
+        )
 
 
 def print_memory(sampler: RssSampler, load_span: tuple[float, float] | None, soak: bool) -> dict[str, float]:
@@ -762,8 +818,13 @@ def run_all(args: argparse.Namespace, views: int, seconds: float) -> dict:
         cold = "" if args.warm else " (the first pays for the server's warm-up)"
         print(f"\nbaseline: 1 visitor alone, {views} views in a row{cold}")
         base: list[Result] = out["base"]
+        pid = server.proc.pid
+        last_cpu = [cpu_seconds(pid)]
 
         def on_base(r: Result) -> None:
+            # one visitor, one view at a time: the server's CPU since the last view is this view's
+            now = cpu_seconds(pid)
+            r.cpu, last_cpu[0] = now - last_cpu[0], now
             base.append(r)
             _print_view(r, len(base))
 
@@ -787,7 +848,9 @@ def run_all(args: argparse.Namespace, views: int, seconds: float) -> dict:
                 )
 
         t_start = time.perf_counter() - server.t0
+        cpu_start = cpu_seconds(pid)
         out["t_load"] = run_phase(port, load_plans, "load", args.timeout, seconds, on_load, args.reload)
+        out["cpu_load"] = cpu_seconds(pid) - cpu_start
         out["load_span"] = (t_start, time.perf_counter() - server.t0)
         sampler.phase = "idle"
         time.sleep(2.0)  # memory once the visitors have gone
@@ -853,6 +916,7 @@ def main() -> None:
         f"  throughput: alone {len(base) / t_base:.2f} views/s; {args.visitors} at once {len(load) / t_load:.2f} views/s "
         f"({len(load)} views in {t_load:.0f} s)"
     )
+    print_cpu(base, load, out.get("cpu_load"), t_load, args.visitors, P95_BUDGET_S.get(args.visitors))
     if args.slowest > 0 and load:
         print(f"\nslowest {min(args.slowest, len(load))} views at once:")
         order = sorted(range(len(load)), key=lambda k: -(load[k].seconds or math.inf))
