@@ -77,7 +77,10 @@ def test_dragging_the_start_redraws_in_the_browser_and_release_commits(server, p
     assert all(s != before for s in shots)  # the preview is drawn at every move
     assert len(set(shots)) >= 3  # and it follows the pointer
     page.mouse.up()
-    page.wait_for_function("location.search.includes('x0=')", timeout=60_000)
+    # each number input puts its own key in the URL as its element arrives: wait for both
+    page.wait_for_function(
+        "location.search.includes('x0=') && location.search.includes('y0=')", timeout=60_000
+    )
     q = _query(page)
     x0, y0 = float(q["x0"][0]), float(q["y0"][0])
     # the release point in data units: the left panel spans (-1.5, 4.5) x (-3.5, 2.5) of linear regression
