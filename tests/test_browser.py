@@ -175,6 +175,26 @@ def test_clicking_a_landscape_moves_the_start_and_the_link(server, page):
     assert _start_w(page) == pytest.approx(x0, abs=1e-3)
 
 
+def test_the_csv_download_is_written_when_clicked_and_holds_both_runs(server, browser):
+    # the page hands Streamlit a function, which runs on the click: the file must still arrive
+    context = browser.new_context(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{server}/?problem=Rosenbrock&steps=50")
+        _wait_for_charts(page, 3)
+        button = page.get_by_role("button", name="Download trajectories (CSV)")
+        button.wait_for(timeout=60_000)
+        with page.expect_download(timeout=60_000) as download:
+            button.click()
+        assert download.value.suggested_filename == "lossviz_rosenbrock_sgd.csv"
+        lines = Path(download.value.path()).read_text().splitlines()
+        assert lines[0] == "run,step,x,y,L,L_transformed"
+        assert len(lines) == 1 + 2 * 51  # each run's 51 points, steps 0..50
+        assert lines[1].startswith("original,0,") and lines[-1].startswith("transformed,50,")
+    finally:
+        context.close()
+
+
 def test_a_hostile_link_shows_a_notice_not_a_traceback(server, page):
     page.goto(f"{server}/?lr=abc&problem=%3Cscript%3E&x0=nan")
     _wait_for_charts(page, 3)
