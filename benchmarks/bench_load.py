@@ -46,7 +46,8 @@ opens a websocket to ``/_stcore/stream`` (subprotocol ``streamlit``), sends
 ``--warm`` first opens each page once with its defaults (the server's first
 run compiles the programs every view needs; the rest warms in a background
 thread, and the script then waits until the server's log says every program is
-warm) and leaves those views out of the figures. Without it the baseline's
+warm, printing when, and then until the warm-up thread has also trained each data set's default
+view) and leaves those views out of the figures. Without it the baseline's
 first view pays for the warm-up. The app keeps compiled programs in JAX's
 persistent cache (``$LOSSVIZ_JAX_CACHE``, by default ``~/.cache/lossviz/jax``):
 a restart loads them instead of compiling; the number of cached files at the
@@ -89,6 +90,7 @@ from websockets.asyncio.client import connect
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 WARM_MESSAGE = "lossviz: every program is warm"  # lossviz.ui.warmup.WARM_MESSAGE (tests/test_warmup.py)
+VIEWS_MESSAGE = "lossviz: the warm-up is done"  # lossviz.ui.warmup.VIEWS_MESSAGE: default views kept too
 MEMORY_BUDGET_MB = 600.0  # as bench_browser.py
 P95_BUDGET_S = {8: 1.0, 24: 3.0}  # issue 8: visitors at once -> p95 latency after warm-up (8 x 10, 24 x 5)
 STEADY_TOLERANCE = 0.05  # --soak: the last quarter's RSS within 5% of the third's
@@ -813,6 +815,10 @@ def run_all(args: argparse.Namespace, views: int, seconds: float) -> dict:
                 if waited is not None
                 else "every program warm: not seen in the server's log within 300 s"
             )
+            # the warm-up thread then trains each data set's default view: the phases start after it
+            done = server.wait_for_log(VIEWS_MESSAGE, timeout=120.0)
+            if done is not None:
+                print(f"the warm-up done (default training views kept) {done:.1f} s after the server started")
 
         sampler.phase = "baseline"
         cold = "" if args.warm else " (the first pays for the server's warm-up)"

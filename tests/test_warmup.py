@@ -113,6 +113,10 @@ def test_after_the_warm_up_a_full_collection_visits_only_what_visitors_made_sinc
     finally:
         gc.unfreeze()
     # the load benchmark waits for this line in the server's log ("after warm-up")
-    assert warmup.WARM_MESSAGE in capfd.readouterr().err
+    err = capfd.readouterr().err
+    assert warmup.WARM_MESSAGE in err and warmup.VIEWS_MESSAGE in err
+    assert err.index(warmup.WARM_MESSAGE) < err.index(warmup.VIEWS_MESSAGE)
     bench = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_load.py"
-    assert f'WARM_MESSAGE = "{warmup.WARM_MESSAGE}"' in bench.read_text(encoding="utf-8")
+    text = bench.read_text(encoding="utf-8")
+    assert f'WARM_MESSAGE = "{warmup.WARM_MESSAGE}"' in text
+    assert f'VIEWS_MESSAGE = "{warmup.VIEWS_MESSAGE}"' in text

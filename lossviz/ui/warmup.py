@@ -31,6 +31,9 @@ from lossviz.ui.settings import TrainingSettings
 
 WARM_MESSAGE = "lossviz: every program is warm"
 """Printed to the server's log (stderr) when the warm-up thread has compiled every program."""
+VIEWS_MESSAGE = "lossviz: the warm-up is done"
+"""Printed after :data:`WARM_MESSAGE` once every data set's default view is kept too (the warm-up
+thread's last work)."""
 REST_DELAY_S = 2.0
 """Seconds between the explorer's programs and the warm-up of the other pages' (by then the first
 visitor's page has long drawn: the landing editions take ~1 s, the full programs and the families
@@ -126,17 +129,25 @@ class WarmUp:
             lambda: cached.keep_default_views((TrainingSettings().dataset,)),
             # every other data set frame and width bucket (the optimizer and the batch size are data)
             lambda: training.warm_up(should_stop=self.stopping.is_set),
-            # every other data set's default view, drawn at once when a visitor picks that set
-            lambda: cached.keep_default_views(should_stop=self.stopping.is_set),
         )
         for stage in stages:
             if self.stopping.is_set():
                 return
             stage()
         self.rest_seconds = time.perf_counter() - start
-        settle_heap()
         print(
             f"{WARM_MESSAGE} ({self.rest_seconds:.1f} s after the landing page's)",
+            file=sys.stderr,
+            flush=True,
+        )
+        # then every other data set's default view, drawn at once when a visitor picks that set
+        # (no program of its own: trained on the warm ones)
+        cached.keep_default_views(should_stop=self.stopping.is_set)
+        if self.stopping.is_set():
+            return
+        settle_heap()
+        print(
+            f"{VIEWS_MESSAGE} ({time.perf_counter() - start:.1f} s after the landing page's)",
             file=sys.stderr,
             flush=True,
         )
