@@ -125,7 +125,7 @@ class WarmUp:
         start = time.perf_counter()
         stages = (
             nondifferentiable.warm_up,
-            # the training page's default view (its programs first)
+            # the training page's default view (which compiles its data set frame's program first)
             lambda: cached.keep_default_views((TrainingSettings().dataset,)),
             # every other data set frame and width bucket (the optimizer and the batch size are data)
             lambda: training.warm_up(should_stop=self.stopping.is_set),
