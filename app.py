@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lossviz.ui import warmup
+from lossviz.ui import turns, warmup
 from lossviz.ui.pages import explorer, nondifferentiable, training
 
 st.set_page_config(page_title="lossviz", page_icon=":material/show_chart:", layout="wide")
@@ -33,4 +33,5 @@ page = st.navigation(
     ]
 )
 warmup.warm()  # once per server: compiles the programs every view runs on
-page.run()
+with turns.PAGE_RUNS.turn():  # as many page runs at once as there are cores, the others in order
+    page.run()
