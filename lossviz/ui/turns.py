@@ -1,17 +1,19 @@
-"""Admission control: at most one page run per CPU core at a time, the others wait their turn.
+"""Admission control: at most two page runs per CPU core at a time, the others wait their turn.
 
 Every view is CPU-bound (XLA's arithmetic and the page's Python), and Streamlit starts
 each session's script run in a thread of its own at once: under many visitors all the
 runs share the cores, each slowed by the number of the others, and a long one (a
-training run of 500 epochs at width 64) is slowed the most. Letting as many runs
-in as there are cores, in the order they asked, keeps each run at full speed; a run
-waits for the ones ahead of it instead of sharing the cores with all of them.
+training run of 500 epochs at width 64) is slowed the most. Letting a few runs in at a
+time, in the order they asked, keeps each near full speed; a run waits for the ones
+ahead of it instead of sharing the cores with all of them.
 
-Measured with ``benchmarks/bench_load.py`` (see the README's figures): the same
-work at the same throughput, with a shorter tail (p95) and fewer runs alive at once
-(less memory). A queueing model with the measured per-view costs predicted it: on 2
-cores, 8 visitors asking view after view see p95 1.9 s when every run shares the cores
-and 1.2 s when two run at a time in order (24 visitors: 5.3 s and 2.9 s).
+Two per core rather than one: a run is part Python, which holds the GIL, and part XLA,
+which does not; with two runs per core one's Python overlaps another's XLA. Measured
+with ``benchmarks/bench_load.py`` (2 cores, 8 visitors x 10 views, p95 of a view,
+several runs each): no limit 2.1-2.5 s, 2 runs at once 1.6-2.1 s, 3: 1.5-1.9 s,
+4: 1.5-1.9 s (median 1.6 s, and the most views a second), 6: 1.9-2.2 s; 24 visitors
+x 5 views: no limit 4.5-4.7 s, 4 at once 3.4 s, with ~20-35 MB less peak memory
+(fewer runs alive at once).
 
 Only whole page runs take a turn (``app.py`` wraps ``page.run()``); the warm-up thread
 and a fragment's reruns (the playback) do not. A run holding a turn never waits for a
@@ -29,7 +31,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ENV = "LOSSVIZ_RUNS_AT_ONCE"
-"""Environment variable: page runs at once (an integer >= 1), or 0 for no limit; unset: :func:`cores`."""
+"""Environment variable: page runs at once (an integer >= 1), or 0 for no limit; unset:
+:data:`RUNS_PER_CORE` x :func:`cores`."""
+RUNS_PER_CORE = 2
 
 
 def cores(cgroup: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
@@ -54,11 +58,11 @@ def cores(cgroup: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
 
 def runs_at_once(environ: dict[str, str] | os._Environ = os.environ) -> int | None:
     """How many page runs may go at once: :data:`ENV` if it is a valid integer (0: no limit, ``None``),
-    otherwise :func:`cores`."""
+    otherwise :data:`RUNS_PER_CORE` per core (:func:`cores`)."""
     raw = environ.get(ENV, "").strip()
     if raw.isdigit():
         return int(raw) or None
-    return cores()
+    return RUNS_PER_CORE * cores()
 
 
 class Turns:
