@@ -33,5 +33,5 @@ page = st.navigation(
     ]
 )
 warmup.warm()  # once per server: compiles the programs every view runs on
-with turns.PAGE_RUNS.turn():  # as many page runs at once as there are cores, the others in order
+with turns.PAGE_RUNS.turn():  # two page runs per core at once, the others wait in order
     page.run()
