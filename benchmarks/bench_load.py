@@ -88,6 +88,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import connect
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+from lossviz.ui import turns  # noqa: E402  (the server's page runs at once, as it computes them)
 
 WARM_MESSAGE = "lossviz: every program is warm"  # lossviz.ui.warmup.WARM_MESSAGE (tests/test_warmup.py)
 VIEWS_MESSAGE = "lossviz: the warm-up is done"  # lossviz.ui.warmup.VIEWS_MESSAGE: default views kept too
@@ -899,6 +901,13 @@ def main() -> None:
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; {args.visitors} visitors x {views} views"
         f"{' (soak)' if args.soak else ''}, seed {args.seed}, timeout {args.timeout:g} s per view, "
         + ("every view a new session (--reload)" if args.reload else "one session per visitor (back/forward)")
+    )
+    limit = turns.runs_at_once()  # what the server will compute: it inherits this environment
+    print(
+        f"server's page runs at once: {limit if limit is not None else 'no limit'} "
+        f"({turns.ENV}={os.environ[turns.ENV]!r})"
+        if turns.ENV in os.environ
+        else f"server's page runs at once: {limit} ({turns.RUNS_PER_CORE} per core, lossviz/ui/turns.py)"
     )
     out = run_all(args, views, seconds)
     base, load, planned = out["base"], out["load"], out["planned"]
