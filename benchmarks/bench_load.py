@@ -692,7 +692,7 @@ def print_cpu(
     budget B cannot be met unless a view costs less than ``cores * B / N`` of CPU on average, and
     views of unequal cost need less than that.
     """
-    cores = os.cpu_count() or 1
+    cores = turns.cores()  # the cores the server may use (affinity, a container's quota)
     costs = [r.cpu for r in base if r.cpu is not None]
     if costs:
         by_page = ", ".join(
@@ -903,12 +903,12 @@ def main() -> None:
         + ("every view a new session (--reload)" if args.reload else "one session per visitor (back/forward)")
     )
     limit = turns.runs_at_once()  # what the server will compute: it inherits this environment
-    print(
-        f"server's page runs at once: {limit if limit is not None else 'no limit'} "
-        f"({turns.ENV}={os.environ[turns.ENV]!r})"
+    why = (
+        f"{turns.ENV}={os.environ[turns.ENV]!r}"
         if turns.ENV in os.environ
-        else f"server's page runs at once: {limit} ({turns.RUNS_PER_CORE} per core, lossviz/ui/turns.py)"
+        else f"{turns.RUNS_PER_CORE} per core"
     )
+    print(f"server's page runs at once: {limit or 'no limit'} ({why}, lossviz/ui/turns.py)")
     out = run_all(args, views, seconds)
     base, load, planned = out["base"], out["load"], out["planned"]
     if len(load) < planned:

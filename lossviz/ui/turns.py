@@ -23,11 +23,12 @@ run with a turn is computing (:class:`lossviz.lru.LRU`), or for the warm-up thre
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import math
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 ENV = "LOSSVIZ_RUNS_AT_ONCE"
@@ -56,7 +57,7 @@ def cores(cgroup: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
     return max(1, n)
 
 
-def runs_at_once(environ: dict[str, str] | os._Environ = os.environ) -> int | None:
+def runs_at_once(environ: Mapping[str, str] = os.environ) -> int | None:
     """How many page runs may go at once: :data:`ENV` if it is a valid integer (0: no limit, ``None``),
     otherwise :data:`RUNS_PER_CORE` per core (:func:`cores`)."""
     raw = environ.get(ENV, "").strip()
@@ -72,7 +73,7 @@ class Turns:
         self.limit = limit
         self._lock = threading.Lock()
         self._holders = 0
-        self._queue: list[threading.Event] = []
+        self._queue: collections.deque[threading.Event] = collections.deque()
 
     @contextlib.contextmanager
     def turn(self) -> Iterator[None]:
@@ -98,7 +99,7 @@ class Turns:
             return
         with self._lock:
             if self._queue:
-                self._queue.pop(0).set()  # the earliest waiter takes the place over
+                self._queue.popleft().set()  # the earliest waiter takes the place over
             else:
                 self._holders -= 1
 
