@@ -15,6 +15,11 @@ several runs each): no limit 2.1-2.5 s, 2 runs at once 1.6-2.1 s, 3: 1.5-1.9 s,
 x 5 views: no limit 4.5-4.7 s, 4 at once 3.4 s, with ~20-35 MB less peak memory
 (fewer runs alive at once).
 
+A visitor who waits longer than a second is told how many views are ahead of theirs (a
+toast, updated while waiting); one who changes a setting meanwhile keeps the place in line
+(or the turn) for the newer view, instead of the stale view running and the newer one joining
+the end of the line (:func:`page_turn`).
+
 Only whole page runs take a turn (``app.py`` wraps ``page.run()``); the warm-up thread
 and a fragment's reruns (the playback) do not. A run holding a turn never waits for a
 run without one, so turns cannot deadlock: a run may wait for a value another
@@ -28,8 +33,14 @@ import contextlib
 import math
 import os
 import threading
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from pathlib import Path
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
 
 ENV = "LOSSVIZ_RUNS_AT_ONCE"
 """Environment variable: page runs at once (an integer >= 1), or 0 for no limit; unset:
@@ -66,42 +77,130 @@ def runs_at_once(environ: Mapping[str, str] = os.environ) -> int | None:
     return RUNS_PER_CORE * cores()
 
 
+KEEP_S = 1.0
+"""Seconds a place kept for a key (:meth:`Turns.turn`'s ``keep``) waits to be taken back before it is
+given up (the next run of a session that reruns follows in milliseconds)."""
+
+
 class Turns:
-    """At most ``limit`` holders at a time (``None``: no limit); the waiters get in in the order they came."""
+    """At most ``limit`` holders at a time (``None``: no limit); the waiters get in in the order they came.
+
+    A holder or a waiter that leaves with an exception ``keep`` accepts (a Streamlit rerun: the
+    visitor changed a setting while the view was waiting or drawing) keeps its turn, or its place in
+    line, for the next :meth:`turn` of the same ``key`` (the visitor's session) for up to
+    :data:`KEEP_S` seconds: the newer view takes the older one's place instead of joining the end
+    of the line.
+    """
 
     def __init__(self, limit: int | None):
         self.limit = limit
         self._lock = threading.Lock()
         self._holders = 0
         self._queue: collections.deque[threading.Event] = collections.deque()
+        # key -> (a place: in the queue, or set once it holds a turn; when it is given up)
+        self._kept: dict[Hashable, tuple[threading.Event, float]] = {}
 
     @contextlib.contextmanager
-    def turn(self) -> Iterator[None]:
-        self.acquire()
+    def turn(
+        self,
+        key: Hashable = None,
+        *,
+        on_wait: Callable[[int], None] | None = None,
+        every: float = 1.0,
+        keep: Callable[[BaseException], bool] = lambda exc: False,
+    ) -> Iterator[None]:
+        """Holds a turn for the ``with`` block.
+
+        Args:
+          key: who asks (a session); with ``keep``, what takes a kept turn or place back.
+          on_wait: called every ``every`` seconds while waiting, with the number of waiters
+            ahead; an exception it raises ends the wait (and is raised).
+          keep: which exceptions (out of ``on_wait`` or the block) keep the turn or the place
+            for ``key``'s next :meth:`turn`.
+        """
+        self.acquire(key, on_wait=on_wait, every=every, keep=keep)
         try:
             yield
-        finally:
-            self.release()
+        except BaseException as exc:
+            self.release(key if key is not None and keep(exc) else None)
+            raise
+        self.release()
 
-    def acquire(self) -> None:
+    def acquire(
+        self,
+        key: Hashable = None,
+        *,
+        on_wait: Callable[[int], None] | None = None,
+        every: float = 1.0,
+        keep: Callable[[BaseException], bool] = lambda exc: False,
+    ) -> None:
         if self.limit is None:
             return
         with self._lock:
-            if self._holders < self.limit and not self._queue:
+            self._expire()
+            kept = self._kept.pop(key, None) if key is not None else None
+            if kept is not None:
+                place = kept[0]  # a turn kept for this key (set), or its place in line
+            elif self._holders < self.limit and not self._queue:
                 self._holders += 1
                 return
-            ready = threading.Event()
-            self._queue.append(ready)
-        ready.wait()  # release() hands its place over: _holders already counts this caller
+            else:
+                place = threading.Event()
+                self._queue.append(place)
+        # release() hands its turn over by setting the place: _holders already counts this caller
+        while not place.wait(every if on_wait is not None else None):
+            try:
+                on_wait(self.ahead(place))
+            except BaseException as exc:
+                with self._lock:
+                    if key is not None and keep(exc):
+                        self._kept[key] = (place, time.monotonic() + KEEP_S)
+                    else:
+                        self._leave(place)
+                raise
 
-    def release(self) -> None:
+    def release(self, keep_for: Hashable = None) -> None:
+        """Gives the turn to the earliest waiter, or keeps it for ``keep_for``'s next :meth:`acquire`."""
         if self.limit is None:
             return
         with self._lock:
-            if self._queue:
-                self._queue.popleft().set()  # the earliest waiter takes the place over
-            else:
-                self._holders -= 1
+            self._expire()
+            if keep_for is None:
+                self._hand_over()
+                return
+            held = threading.Event()
+            held.set()
+            self._kept[keep_for] = (held, time.monotonic() + KEEP_S)
+
+    def _hand_over(self) -> None:
+        if self._queue:
+            self._queue.popleft().set()  # the earliest waiter takes the place over
+        else:
+            self._holders -= 1
+
+    def _leave(self, place: threading.Event) -> None:
+        """A waiter gives up its place (or the turn it was handed meanwhile)."""
+        if place.is_set():
+            self._hand_over()
+        else:
+            self._queue.remove(place)
+
+    def _expire(self) -> None:
+        now = time.monotonic()
+        for key, (place, until) in list(self._kept.items()):
+            if until <= now:
+                del self._kept[key]
+                self._leave(place)
+
+    def ahead(self, place: threading.Event) -> int:
+        """How many waiters are ahead of ``place`` (0 once it holds a turn)."""
+        with self._lock:
+            return self._queue.index(place) if place in self._queue else 0
+
+    def kept(self) -> int:
+        """How many turns or places are kept for a key's next :meth:`turn`."""
+        with self._lock:
+            return len(self._kept)
 
     def waiting(self) -> int:
         """How many callers are waiting for a turn."""
@@ -109,10 +208,56 @@ class Turns:
             return len(self._queue)
 
     def holding(self) -> int:
-        """How many callers hold a turn."""
+        """How many callers hold a turn (a kept one included)."""
         with self._lock:
             return self._holders
 
 
 PAGE_RUNS = Turns(runs_at_once())
-"""The process's turns for page runs (``app.py``)."""
+"""The process's turns for page runs (:func:`page_turn`)."""
+
+BUSY_EVERY_S = 1.0
+"""A run that waits longer than this for its turn says so (a toast), and again every as long."""
+BUSY_ICON = ":material/hourglass_top:"
+
+
+def busy_text(ahead: int) -> str:
+    """What a waiting visitor reads: how many views will be drawn before theirs.
+
+    >>> busy_text(0)
+    'Many visitors at once: your view is next in line.'
+    >>> busy_text(3)
+    'Many visitors at once: 3 views are ahead of yours in line.'
+    """
+    if ahead == 0:
+        return "Many visitors at once: your view is next in line."
+    return f"Many visitors at once: {ahead} view{'s are' if ahead > 1 else ' is'} ahead of yours in line."
+
+
+def _rerun(exc: BaseException) -> bool:
+    return isinstance(exc, RerunException)
+
+
+@contextlib.contextmanager
+def page_turn() -> Iterator[None]:
+    """A page run's turn (``app.py`` wraps ``page.run()``): :data:`PAGE_RUNS`, keyed by the session.
+
+    While the run waits, a toast says how many views are ahead of it (after :data:`BUSY_EVERY_S`,
+    then updated as often). A visitor who changes a setting meanwhile (a rerun, which Streamlit
+    raises at the toast's update, or at the page's first element once the run holds its turn)
+    keeps the run's place in line, or its turn: the newer view takes it.
+    """
+    ctx = get_script_run_ctx()
+    toast: list[DeltaGenerator] = []
+
+    def busy(ahead: int) -> None:
+        if toast:
+            toast[0].toast(busy_text(ahead), icon=BUSY_ICON, duration=3)
+        else:
+            toast.append(st.toast(busy_text(ahead), icon=BUSY_ICON, duration=3))
+
+    key = ctx.session_id if ctx is not None else None
+    with PAGE_RUNS.turn(key, on_wait=busy, every=BUSY_EVERY_S, keep=_rerun):
+        if toast:
+            toast[0].toast("Your turn: drawing your view.", icon=BUSY_ICON, duration=2)
+        yield
