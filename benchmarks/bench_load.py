@@ -29,6 +29,10 @@ opens a websocket to ``/_stcore/stream`` (subprotocol ``streamlit``), sends
   exceptions (exception elements in the deltas) and timeouts (``--timeout``,
   60 s per view) are counted apart.
 * Latency: send -> ``script_finished`` of the view's run; p50 / p95 / max.
+* Impatience (``--impatient P``, at once only): a share P of the views is asked for ``--patience``
+  seconds after another view of the same page (drawn apart), as a visitor who changes a setting
+  before the view they asked for has drawn; the views asked for while that one was still running
+  get p50 / p95 / max of their own (from their own request).
 * CPU: the server's CPU time (user + system, from ``/proc``) per view: alone per page (each
   baseline view's share, one view at a time) and at once (the concurrent phase's total over its
   views), with what it implies: N visitors who ask back to back wait on average at least
@@ -374,6 +378,7 @@ class Result:
     error: str | None = None  # the connection failed or closed
     restored: View | None = None  # the page's last link, which the app put back (see Visitor.view)
     cpu: float | None = None  # the server's CPU seconds from the view before to this one (baseline only)
+    superseded: bool = False  # --impatient: sent while a view the visitor then left was still running
 
     @property
     def ok(self) -> bool:
@@ -430,13 +435,23 @@ class Visitor:
         )
         self.page_hashes, self.page, self.last_link = {}, None, {}  # a new session
 
-    async def view(self, view: View, phase: str) -> Result:
+    async def view(self, view: View, phase: str, decoy: View | None = None, patience: float = 0.0) -> Result:
+        """Runs ``view``; with a ``decoy`` (a view on the same page, of an open session), asks for the
+        decoy first and for ``view`` ``patience`` seconds later, as a visitor who changes a setting
+        before the view they asked for has drawn (``Result.superseded`` if it had not)."""
         result = Result(view, phase, self.index)
+        ignore: set[str] = set()
         try:
             if self.reload:
                 await self.close()
             if self.ws is None:
                 await asyncio.wait_for(self._connect(), self.timeout)
+            if decoy is not None and self.page is not None and view.params and decoy.params:
+                await self.ws.send(
+                    rerun_request(decoy, self.port, self.page_hashes.get(decoy.page), history=True)
+                )
+                self.page = decoy.page
+                result.superseded = not await self._drain(patience, ignore)
             loaded = self.page is not None
             if not loaded:
                 result.how = "page load"
@@ -452,7 +467,7 @@ class Visitor:
             t0 = time.perf_counter()
             await self.ws.send(rerun_request(view, self.port, page_hash, history=loaded))
             self.page = view.page
-            shown = await self._read_run(result, t0)
+            shown = await self._read_run(result, t0, ignore)
         except TimeoutError:
             result.timed_out = True
             await self.close()  # the next view starts a fresh session, like a reload
@@ -470,8 +485,29 @@ class Visitor:
                 result.wrong.append(f"notice: {body[:100]!r}")
         return result
 
-    async def _read_run(self, result: Result, t0: float) -> Shown:
-        """Reads ForwardMsgs until the ``script_finished`` of the run this request started."""
+    async def _drain(self, seconds: float, runs: set[str]) -> bool:
+        """Reads the decoy's ForwardMsgs for up to ``seconds`` (noting its runs' ids in ``runs``);
+        whether its run finished within them."""
+        end = time.perf_counter() + seconds
+        while (remaining := end - time.perf_counter()) > 0:
+            try:
+                msg = ForwardMsg.FromString(await asyncio.wait_for(self.ws.recv(), remaining))
+            except TimeoutError:
+                return False
+            kind = msg.WhichOneof("type")
+            if kind == "new_session":
+                runs.add(msg.metadata.run.script_run_id)
+            elif kind == "navigation":
+                self.page_hashes = {p.url_pathname: p.page_script_hash for p in msg.navigation.app_pages}
+            elif kind == "script_finished" and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                return True
+        return False
+
+    async def _read_run(
+        self, result: Result, t0: float, ignore: frozenset[str] | set[str] = frozenset()
+    ) -> Shown:
+        """Reads ForwardMsgs until the ``script_finished`` of the run this request started (not of a
+        run in ``ignore``: a decoy's)."""
         run_id: str | None = None
         shown = Shown()
         for _ in range(1_000_000):  # bounded; the deadline below ends it long before
@@ -480,7 +516,9 @@ class Visitor:
                 raise TimeoutError
             msg = ForwardMsg.FromString(await asyncio.wait_for(self.ws.recv(), remaining))
             kind = msg.WhichOneof("type")
-            if kind == "new_session":
+            if kind == "new_session" and msg.metadata.run.script_run_id in ignore:
+                run_id = None  # the decoy's run: its messages are not this view's
+            elif kind == "new_session":
                 run_id, shown = msg.metadata.run.script_run_id, Shown()  # a run (or an st.rerun) starts
             elif kind == "navigation":
                 self.page_hashes = {p.url_pathname: p.page_script_hash for p in msg.navigation.app_pages}
@@ -508,18 +546,40 @@ class Visitor:
         raise TimeoutError
 
 
-async def visit(visitor: Visitor, views: list[View], phase: str, deadline: float, sink) -> None:
+Impatience = tuple[float, float, int]
+"""``--impatient``: (share of views preceded by a decoy the visitor leaves, seconds before leaving it, seed)."""
+
+
+async def visit(
+    visitor: Visitor,
+    views: list[View],
+    phase: str,
+    deadline: float,
+    sink,
+    impatience: Impatience | None = None,
+) -> None:
+    rng = random.Random(impatience[2] * 7919 + visitor.index) if impatience else None
     try:
         for view in views:
             if time.perf_counter() > deadline:
                 break
-            sink(await visitor.view(view, phase))
+            decoy = None
+            if rng is not None and rng.random() < impatience[0]:
+                decoy = MAKERS[view.page](rng)  # a view of the same page, drawn apart
+            sink(await visitor.view(view, phase, decoy, impatience[1] if impatience else 0.0))
     finally:
         await visitor.close()
 
 
 def run_phase(
-    port: int, plans: list[list[View]], phase: str, timeout: float, seconds: float, sink, reload: bool = False
+    port: int,
+    plans: list[list[View]],
+    phase: str,
+    timeout: float,
+    seconds: float,
+    sink,
+    reload: bool = False,
+    impatience: Impatience | None = None,
 ) -> float:
     """Runs one visitor per plan, all at once, until the plans end or ``seconds`` pass; returns the wall time."""
 
@@ -527,7 +587,10 @@ def run_phase(
         deadline = time.perf_counter() + seconds
         visitors = [Visitor(port, i, timeout, reload) for i in range(len(plans))]
         await asyncio.gather(
-            *(visit(v, views, phase, deadline, sink) for v, views in zip(visitors, plans, strict=True))
+            *(
+                visit(v, views, phase, deadline, sink, impatience)
+                for v, views in zip(visitors, plans, strict=True)
+            )
         )
 
     t0 = time.perf_counter()
@@ -857,7 +920,10 @@ def run_all(args: argparse.Namespace, views: int, seconds: float) -> dict:
 
         t_start = time.perf_counter() - server.t0
         cpu_start = cpu_seconds(pid)
-        out["t_load"] = run_phase(port, load_plans, "load", args.timeout, seconds, on_load, args.reload)
+        impatience = (args.impatient, args.patience, args.seed) if args.impatient > 0 else None
+        out["t_load"] = run_phase(
+            port, load_plans, "load", args.timeout, seconds, on_load, args.reload, impatience
+        )
         out["cpu_load"] = cpu_seconds(pid) - cpu_start
         out["load_span"] = (t_start, time.perf_counter() - server.t0)
         sampler.phase = "idle"
@@ -890,6 +956,15 @@ def main() -> None:
         "--reload",
         action="store_true",
         help="every view a page load in a new session (links followed, no back/forward)",
+    )
+    parser.add_argument(
+        "--impatient",
+        type=float,
+        default=0.0,
+        help="at once, the share of views a visitor asks for while a view they then leave is running (0)",
+    )
+    parser.add_argument(
+        "--patience", type=float, default=0.5, help="--impatient: seconds before leaving that view (0.5)"
     )
     args = parser.parse_args()
     views = args.views if args.views is not None else (40 if args.soak else 10)
@@ -931,6 +1006,15 @@ def main() -> None:
         f"  throughput: alone {len(base) / t_base:.2f} views/s; {args.visitors} at once {len(load) / t_load:.2f} views/s "
         f"({len(load)} views in {t_load:.0f} s)"
     )
+    if args.impatient > 0:
+        left = [r for r in load if r.superseded]
+        rest = [r for r in load if not r.superseded]
+        (s50, s95, smax), (o50, o95, omax) = latency(left), latency(rest)
+        print(
+            f"  --impatient {args.impatient:g}: {len(left)} views asked for while the visitor's previous one "
+            f"was still running ({args.patience:g} s after it): p50/p95/max {s50:.2f}/{s95:.2f}/{smax:.2f} s "
+            f"from the second request; the other {len(rest)}: {o50:.2f}/{o95:.2f}/{omax:.2f} s"
+        )
     print_cpu(base, load, out.get("cpu_load"), t_load, args.visitors, P95_BUDGET_S.get(args.visitors))
     if args.slowest > 0 and load:
         print(f"\nslowest {min(args.slowest, len(load))} views at once:")
