@@ -278,3 +278,42 @@ def test_a_page_that_reruns_keeps_its_turn_ahead_of_the_line(monkeypatch):
     assert waiting_at_start == [0, 1]  # the rerun ran on the kept turn while the other still waited
     _wait_until(lambda: page_runs.holding() == 0)  # then the other got in (and left)
     assert page_runs.waiting() == 0 and page_runs.kept() == 0
+
+
+def test_a_newer_call_with_a_waiters_key_takes_its_place_and_the_older_one_is_told():
+    t = turns.Turns(1)
+    t.acquire()
+    order: list[str] = []
+    told: list[BaseException] = []
+
+    def older() -> None:  # Streamlit starts a visitor's newer run at once, in a thread of its own
+        try:
+            with t.turn("visitor", every=0.01):
+                order.append("older")
+        except turns.Superseded as exc:
+            told.append(exc)
+
+    thread = threading.Thread(target=older, daemon=True)
+    thread.start()
+    _wait_until(lambda: t.waiting() == 1)
+    other = _queue_up(t, "other", order)
+    newer = _queue_up(t, "visitor", order, until=lambda: bool(told))  # the older one is told at once
+    assert t.waiting() == 2  # the newer call in the older one's place, ahead of "other"
+    t.release()
+    for th in (thread, newer, other):
+        th.join(10)
+    assert order == ["visitor", "other"]
+    assert t.holding() == 0 and t.waiting() == 0
+
+
+def test_a_holder_gives_its_turn_to_a_newer_call_with_its_key_before_the_line():
+    t = turns.Turns(1)
+    order: list[str] = []
+    t.acquire("visitor")  # the visitor's older run holds the turn (it will stop at its next element)
+    other = _queue_up(t, "other", order)
+    newer = _queue_up(t, "visitor", order)  # the visitor's newer run, behind "other"
+    t.release("visitor")  # the older run stops
+    for th in (newer, other):
+        th.join(10)
+    assert order == ["visitor", "other"]
+    assert t.holding() == 0 and t.waiting() == 0

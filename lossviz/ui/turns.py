@@ -78,27 +78,43 @@ def runs_at_once(environ: Mapping[str, str] = os.environ) -> int | None:
 
 
 KEEP_S = 1.0
-"""Seconds a place kept for a key (:meth:`Turns.turn`'s ``keep``) waits to be taken back before it is
-given up (the next run of a session that reruns follows in milliseconds)."""
+"""Seconds a turn or a place kept for a key (:meth:`Turns.turn`'s ``keep``) waits to be taken back
+before it is given up (the next run of a session that reruns follows in milliseconds)."""
+
+
+class Superseded(Exception):
+    """A waiter's place in line was taken over by a newer caller with the same key."""
+
+
+class _Place:
+    """A place in line: set when it is handed a turn; ``owner`` is the call waiting on it."""
+
+    __slots__ = ("event", "key", "owner")
+
+    def __init__(self, key: Hashable, owner: object) -> None:
+        self.event = threading.Event()
+        self.key = key
+        self.owner = owner
 
 
 class Turns:
     """At most ``limit`` holders at a time (``None``: no limit); the waiters get in in the order they came.
 
-    A holder or a waiter that leaves with an exception ``keep`` accepts (a Streamlit rerun: the
-    visitor changed a setting while the view was waiting or drawing) keeps its turn, or its place in
-    line, for the next :meth:`turn` of the same ``key`` (the visitor's session) for up to
-    :data:`KEEP_S` seconds: the newer view takes the older one's place instead of joining the end
-    of the line.
+    A key (a visitor's session) has at most one place in line: a newer call with the key of a
+    waiter takes that waiter's place over (Streamlit starts a visitor's newer run at once, in
+    a new thread, and stops the older one at its next element), and a holder with the key
+    gives its turn to it first. A holder or a waiter that leaves with an exception ``keep``
+    accepts (a rerun in the same thread) keeps its turn, or its place, for the key's next call
+    for up to :data:`KEEP_S` seconds. Either way a visitor's newer view takes the older one's
+    place instead of joining the end of the line.
     """
 
     def __init__(self, limit: int | None):
         self.limit = limit
         self._lock = threading.Lock()
         self._holders = 0
-        self._queue: collections.deque[threading.Event] = collections.deque()
-        # key -> (a place: in the queue, or set once it holds a turn; when it is given up)
-        self._kept: dict[Hashable, tuple[threading.Event, float]] = {}
+        self._queue: collections.deque[_Place] = collections.deque()
+        self._kept: dict[Hashable, tuple[_Place, float]] = {}  # key -> (turn or place, until when)
 
     @contextlib.contextmanager
     def turn(
@@ -112,19 +128,24 @@ class Turns:
         """Holds a turn for the ``with`` block.
 
         Args:
-          key: who asks (a session); with ``keep``, what takes a kept turn or place back.
+          key: who asks (a session): a newer call with the key takes over this one's place, and
+            with ``keep``, takes a kept turn or place back.
           on_wait: called every ``every`` seconds while waiting, with the number of waiters
             ahead; an exception it raises ends the wait (and is raised).
           keep: which exceptions (out of ``on_wait`` or the block) keep the turn or the place
-            for ``key``'s next :meth:`turn`.
+            for ``key``'s next call.
+
+        Raises:
+          Superseded: a newer call with the same key took this one's place over (``on_wait`` is
+            called first: it may raise the reason, e.g. Streamlit's stop of the older run).
         """
         self.acquire(key, on_wait=on_wait, every=every, keep=keep)
         try:
             yield
         except BaseException as exc:
-            self.release(key if key is not None and keep(exc) else None)
+            self.release(key, keep=key is not None and keep(exc))
             raise
-        self.release()
+        self.release(key)
 
     def acquire(
         self,
@@ -136,51 +157,75 @@ class Turns:
     ) -> None:
         if self.limit is None:
             return
+        me = object()
         with self._lock:
             self._expire()
             kept = self._kept.pop(key, None) if key is not None else None
-            if kept is not None:
-                place = kept[0]  # a turn kept for this key (set), or its place in line
+            place = kept[0] if kept is not None else self._queued(key)
+            if place is not None:
+                place.owner = me  # a kept turn (set) or place, or an older waiter's place: taken over
             elif self._holders < self.limit and not self._queue:
                 self._holders += 1
                 return
             else:
-                place = threading.Event()
+                place = _Place(key, me)
                 self._queue.append(place)
         # release() hands its turn over by setting the place: _holders already counts this caller
-        while not place.wait(every if on_wait is not None else None):
+        while True:
+            handed = place.event.wait(every)
+            with self._lock:
+                mine = place.owner is me
+            if handed and mine:
+                return
+            if mine and on_wait is None:
+                continue
             try:
-                on_wait(self.ahead(place))
+                if on_wait is not None:
+                    on_wait(self.ahead(place) if mine else 0)
+                if not mine:
+                    raise Superseded(f"a newer call with the key {key!r} took this one's place")
             except BaseException as exc:
                 with self._lock:
-                    if key is not None and keep(exc):
+                    if place.owner is not me:
+                        pass  # the place is the newer caller's now
+                    elif key is not None and keep(exc):
                         self._kept[key] = (place, time.monotonic() + KEEP_S)
                     else:
                         self._leave(place)
                 raise
 
-    def release(self, keep_for: Hashable = None) -> None:
-        """Gives the turn to the earliest waiter, or keeps it for ``keep_for``'s next :meth:`acquire`."""
+    def release(self, key: Hashable = None, *, keep: bool = False) -> None:
+        """Gives the turn up: to a waiter with the same ``key`` first, kept for ``key``'s next
+        :meth:`acquire` (``keep``), or to the earliest waiter."""
         if self.limit is None:
             return
         with self._lock:
             self._expire()
-            if keep_for is None:
+            same = self._queued(key)
+            if same is not None:
+                self._queue.remove(same)
+                same.event.set()  # the key's newer call gets the turn the older one held
+            elif keep and key is not None:
+                held = _Place(key, None)
+                held.event.set()
+                self._kept[key] = (held, time.monotonic() + KEEP_S)
+            else:
                 self._hand_over()
-                return
-            held = threading.Event()
-            held.set()
-            self._kept[keep_for] = (held, time.monotonic() + KEEP_S)
+
+    def _queued(self, key: Hashable) -> _Place | None:
+        if key is None:
+            return None
+        return next((p for p in self._queue if p.key == key), None)
 
     def _hand_over(self) -> None:
         if self._queue:
-            self._queue.popleft().set()  # the earliest waiter takes the place over
+            self._queue.popleft().event.set()  # the earliest waiter takes the place over
         else:
             self._holders -= 1
 
-    def _leave(self, place: threading.Event) -> None:
+    def _leave(self, place: _Place) -> None:
         """A waiter gives up its place (or the turn it was handed meanwhile)."""
-        if place.is_set():
+        if place.event.is_set():
             self._hand_over()
         else:
             self._queue.remove(place)
@@ -192,7 +237,7 @@ class Turns:
                 del self._kept[key]
                 self._leave(place)
 
-    def ahead(self, place: threading.Event) -> int:
+    def ahead(self, place: _Place) -> int:
         """How many waiters are ahead of ``place`` (0 once it holds a turn)."""
         with self._lock:
             return self._queue.index(place) if place in self._queue else 0
@@ -243,18 +288,20 @@ def page_turn() -> Iterator[None]:
     """A page run's turn (``app.py`` wraps ``page.run()``): :data:`PAGE_RUNS`, keyed by the session.
 
     While the run waits, a toast says how many views are ahead of it (after :data:`BUSY_EVERY_S`,
-    then updated as often). A visitor who changes a setting meanwhile (a rerun, which Streamlit
-    raises at the toast's update, or at the page's first element once the run holds its turn)
-    keeps the run's place in line, or its turn: the newer view takes it.
+    then updated as often; it stays until the run's turn comes, then says so and fades). A visitor
+    who changes a setting meanwhile keeps the place in line, or the turn: Streamlit starts the
+    newer run at once in a thread of its own (its "fast reruns") and stops the older one at its
+    next element (the toast's update while it waits), and the newer run, keyed by the same
+    session, takes the older one's place over; a page's own ``st.rerun()`` keeps its turn.
     """
     ctx = get_script_run_ctx()
     toast: list[DeltaGenerator] = []
 
     def busy(ahead: int) -> None:
         if toast:
-            toast[0].toast(busy_text(ahead), icon=BUSY_ICON, duration=3)
+            toast[0].toast(busy_text(ahead), icon=BUSY_ICON, duration="infinite")
         else:
-            toast.append(st.toast(busy_text(ahead), icon=BUSY_ICON, duration=3))
+            toast.append(st.toast(busy_text(ahead), icon=BUSY_ICON, duration="infinite"))
 
     key = ctx.session_id if ctx is not None else None
     with PAGE_RUNS.turn(key, on_wait=busy, every=BUSY_EVERY_S, keep=_rerun):
