@@ -248,7 +248,7 @@ def test_a_page_run_that_waits_for_its_turn_says_so_and_then_draws(monkeypatch):
     at = AppTest.from_file(APP, default_timeout=180).run()
     assert not at.exception
     assert said and set(said) == {0}  # "next in line", said while waiting
-    assert [t.value for t in at.toast] == ["Your turn: drawing your view."]  # the same toast, updated
+    assert [t.value for t in at.toast] == [turns.YOUR_TURN]  # the same toast, updated
     assert at.markdown  # then the page drew
     assert page_runs.holding() == 0 and page_runs.waiting() == 0
 

@@ -264,6 +264,8 @@ PAGE_RUNS = Turns(runs_at_once())
 BUSY_EVERY_S = 1.0
 """A run that waits longer than this for its turn says so (a toast), and again every as long."""
 BUSY_ICON = ":material/hourglass_top:"
+YOUR_TURN = "Your turn: drawing your view."
+_TOAST_UP = "_lossviz_busy_toast"  # session state: a busy toast is up (until a run gets its turn)
 
 
 def busy_text(ahead: int) -> str:
@@ -298,6 +300,7 @@ def page_turn() -> Iterator[None]:
     toast: list[DeltaGenerator] = []
 
     def busy(ahead: int) -> None:
+        st.session_state[_TOAST_UP] = True  # a newer run of the session then says "your turn" too
         if toast:
             toast[0].toast(busy_text(ahead), icon=BUSY_ICON, duration="infinite")
         else:
@@ -305,6 +308,7 @@ def page_turn() -> Iterator[None]:
 
     key = ctx.session_id if ctx is not None else None
     with PAGE_RUNS.turn(key, on_wait=busy, every=BUSY_EVERY_S, keep=_rerun):
-        if toast:
-            toast[0].toast("Your turn: drawing your view.", icon=BUSY_ICON, duration=2)
+        if st.session_state.pop(_TOAST_UP, False):  # this run's toast, or an older run's left up
+            # the run's first toast takes the place of the one up (the same element), and fades
+            (toast[0] if toast else st).toast(YOUR_TURN, icon=BUSY_ICON, duration=2)
         yield
