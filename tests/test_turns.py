@@ -317,3 +317,14 @@ def test_a_holder_gives_its_turn_to_a_newer_call_with_its_key_before_the_line():
         th.join(10)
     assert order == ["visitor", "other"]
     assert t.holding() == 0 and t.waiting() == 0
+
+
+def test_a_run_that_gets_in_at_once_says_your_turn_only_over_a_toast_an_older_run_left_up(monkeypatch):
+    monkeypatch.setattr(turns, "PAGE_RUNS", turns.Turns(1))
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    assert not at.exception and not at.toast  # nobody waited: nothing to say
+    at.session_state[turns._TOAST_UP] = True  # an older run of the session waited, said so, and was stopped
+    at.run()
+    assert not at.exception
+    assert [t.value for t in at.toast] == [turns.YOUR_TURN]  # over the older run's toast, which then fades
+    assert turns._TOAST_UP not in at.session_state
