@@ -33,5 +33,5 @@ page = st.navigation(
     ]
 )
 warmup.warm()  # once per server: compiles the programs every view runs on
-with turns.page_turn():  # two page runs per core at once, the others wait in order
+with turns.page_turn():  # two page runs per core at once; the others wait in order, told how many are ahead
     page.run()
