@@ -30,7 +30,7 @@ events = []
 monitoring.register_event_listener(lambda event, **kw: events.append(event))
 monitoring.register_event_duration_secs_listener(lambda event, duration, **kw: events.append(event))
 from lossviz.ui import warmup
-warmup.REST_DELAY_S = 0.0
+warmup.FIRST_VIEW_S = 0.0
 w = warmup.WarmUp()
 w.thread.join()
 from lossviz import engine
@@ -73,7 +73,7 @@ def test_the_warm_up_thread_stops_between_programs_when_asked(monkeypatch):
     monkeypatch.setattr(nondifferentiable, "warm_up", lambda: calls.append("nondiff"))
     monkeypatch.setattr(cached, "keep_default_views", lambda *a, **kw: calls.append("training views"))
     monkeypatch.setattr(training, "warm_up", lambda **kw: calls.append("training"))
-    monkeypatch.setattr(warmup, "REST_DELAY_S", 0.0)
+    monkeypatch.setattr(warmup, "FIRST_VIEW_S", 0.0)
     monkeypatch.setenv(warmup.CACHE_ENV, "")
     w = warmup.WarmUp()
     stopper = threading.Thread(target=w.stop)
@@ -99,7 +99,7 @@ def test_after_the_warm_up_a_full_collection_visits_only_what_visitors_made_sinc
     monkeypatch.setattr(nondifferentiable, "warm_up", lambda: None)
     monkeypatch.setattr(cached, "keep_default_views", lambda *a, **kw: None)
     monkeypatch.setattr(training, "warm_up", lambda **kw: None)
-    monkeypatch.setattr(warmup, "REST_DELAY_S", 0.0)
+    monkeypatch.setattr(warmup, "FIRST_VIEW_S", 0.0)
     monkeypatch.setenv(warmup.CACHE_ENV, "")
     gc.unfreeze()
     try:

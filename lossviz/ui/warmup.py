@@ -34,10 +34,10 @@ WARM_MESSAGE = "lossviz: every program is warm"
 VIEWS_MESSAGE = "lossviz: the warm-up is done"
 """Printed after :data:`WARM_MESSAGE` once every data set's default view is kept too (the warm-up
 thread's last work)."""
-REST_DELAY_S = 2.0
-"""Seconds between the explorer's programs and the warm-up of the other pages' (by then the first
-visitor's page has long drawn: the landing editions take ~1 s, the full programs and the families
-that follow ~6-10 s)."""
+FIRST_VIEW_S = 2.0
+"""Seconds the first visitor's page has to run and draw (on the landing editions) before the
+warm-up thread compiles anything: its compiles keep both cores busy, and a browser on the same
+machine draws the first charts with them."""
 CACHE_ENV = "LOSSVIZ_JAX_CACHE"
 """Folder of the persistent compilation cache; empty to turn it off."""
 
@@ -112,16 +112,16 @@ class WarmUp:
         self.thread.join(timeout)
 
     def _rest(self) -> None:
-        # The full lanes and surfaces programs, then the live pair's families (the landing page
-        # draws a still pair on its editions until they are ready; then the editions are dropped),
-        # then, a moment later, the rest. Not the families first: tracing them holds the GIL for
+        # A moment for the first page to draw, then the full lanes and surfaces programs, then the
+        # live pair's families (the landing page draws a still pair on its editions until they are
+        # ready; then the editions are dropped), then the rest. Not the families first: tracing them holds the GIL for
         # long while the first visitor's page draws (cold start to first chart 8.1-11.6 s instead
         # of 7.5-9.4 s, in pairs). A visitor who opens another page sooner compiles its programs on
         # demand (one compile at a time, see lossviz.programs).
+        if self.stopping.wait(FIRST_VIEW_S):
+            return
         engine.warm_up(families=engine.FAMILY_SIZES[:2])
         self.families.set()  # the landing page turns live
-        if self.stopping.wait(REST_DELAY_S):
-            return
         start = time.perf_counter()
         stages = (
             nondifferentiable.warm_up,
