@@ -226,7 +226,7 @@ def main() -> None:
     t0 = time.perf_counter()
     _install_timers()  # imports the page's modules (the explorer, its charts...)
     t_import = time.perf_counter() - t0
-    at = AppTest.from_file(os.path.join(ROOT, "app.py"), default_timeout=300)
+    at = AppTest.from_file(os.path.join(ROOT, "app_pages.py"), default_timeout=300)
     t, n = _timed_run(at)
     spent = ", ".join(
         f"{k.rsplit('/', 1)[-1].removesuffix('_duration')} {v:.2f} s" for k, v in _jax_events.items()

@@ -154,7 +154,7 @@ def measure(at: AppTest, label: str) -> float:
 
 
 def main() -> None:
-    at = AppTest.from_file(os.path.join(ROOT, "app.py"), default_timeout=300)
+    at = AppTest.from_file(os.path.join(ROOT, "app_pages.py"), default_timeout=300)
     t0 = time.perf_counter()
     at.run()
     if at.exception:

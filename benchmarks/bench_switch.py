@@ -78,7 +78,7 @@ def main() -> None:
     jax.monitoring.register_event_duration_secs_listener(_on_event)
     print(f"jax {jax.__version__}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
 
-    at = AppTest.from_file(os.path.join(ROOT, "app.py"), default_timeout=300)
+    at = AppTest.from_file(os.path.join(ROOT, "app_pages.py"), default_timeout=300)
     t, n = _timed(at)  # the first run of a server: app.py's warm-up compiles the programs
     print(f"first run (warm-up included): {t:.2f} s, {n} compiles ({sum(_compiles):.2f} s of XLA)")
     warmup.warm().thread.join()

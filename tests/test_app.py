@@ -18,7 +18,7 @@ from lossviz.charts import style
 from lossviz.ui import cached, settings
 
 TIMEOUT = 180
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parent.parent / "app_pages.py")
 
 
 def _run(**query) -> AppTest:

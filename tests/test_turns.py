@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from lossviz.ui import turns
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parent.parent / "app_pages.py")
 
 
 def _wait_until(condition, timeout: float = 10.0) -> None:

@@ -20,7 +20,7 @@ toast, updated while waiting); one who changes a setting meanwhile keeps the pla
 (or the turn) for the newer view, instead of the stale view running and the newer one joining
 the end of the line (:func:`page_turn`).
 
-Only whole page runs take a turn (``app.py`` wraps ``page.run()``); the warm-up thread
+Only whole page runs take a turn (``app_pages.py`` wraps ``page.run()``); the warm-up thread
 and a fragment's reruns (the playback) do not. A run holding a turn never waits for a
 run without one, so turns cannot deadlock: a run may wait for a value another
 run with a turn is computing (:class:`lossviz.lru.LRU`), or for the warm-up thread.
@@ -287,7 +287,7 @@ def _rerun(exc: BaseException) -> bool:
 
 @contextlib.contextmanager
 def page_turn() -> Iterator[None]:
-    """A page run's turn (``app.py`` wraps ``page.run()``): :data:`PAGE_RUNS`, keyed by the session.
+    """A page run's turn (``app_pages.py`` wraps ``page.run()``): :data:`PAGE_RUNS`, keyed by the session.
 
     While the run waits, a toast says how many views are ahead of it (after :data:`BUSY_EVERY_S`,
     then updated as often; it stays until the run's turn comes, then says so and fades). A visitor
