@@ -1,6 +1,7 @@
 """Warm-up: the app's programs compile once per server, before visitors need them.
 
-On the first script run of a server process, :func:`warm` turns on JAX's
+When the server starts (``app.py``'s ``st.App`` lifespan hook; or on the first script run, when the
+pages run on their own, e.g. in ``AppTest``), :func:`warm` turns on JAX's
 persistent compilation cache (a restart then loads the programs instead of
 compiling them), compiles editions of the engine's lanes and surfaces programs for the landing
 view's problem alone (:func:`lossviz.engine.warm_up_landing`), and compiles the rest in a
