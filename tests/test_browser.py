@@ -91,6 +91,19 @@ def serve(folder: Path, **env: str):
         log.close()
 
 
+def test_the_server_warms_up_when_it_starts_before_any_visitor(tmp_path):
+    # app.py serves the pages with st.App, whose lifespan starts the warm-up: without it nothing
+    # would compile until a first page run, and no page is asked for here (only the health check)
+    from lossviz.ui import warmup
+
+    with serve(tmp_path):
+        log = tmp_path / "server.log"
+        deadline = time.time() + 300
+        while warmup.WARM_MESSAGE not in log.read_text(errors="replace"):
+            assert time.time() < deadline, log.read_text(errors="replace")[-3000:]
+            time.sleep(0.5)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     with serve(tmp_path_factory.mktemp("streamlit")) as url:
