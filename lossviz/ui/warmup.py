@@ -36,9 +36,11 @@ VIEWS_MESSAGE = "lossviz: the warm-up is done"
 """Printed after :data:`WARM_MESSAGE` once every data set's default view is kept too (the warm-up
 thread's last work)."""
 FIRST_VIEW_S = 2.0
-"""Seconds the first visitor's page has to run and draw (on the landing editions) before the
-warm-up thread compiles anything: its compiles keep both cores busy, and a browser on the same
-machine draws the first charts with them."""
+"""Seconds between the landing editions and the warm-up thread's first compile, for the first
+visitor's page to run and draw on the editions: the thread's compiles keep both cores busy, and a
+browser on the same machine draws the first charts with them. With the warm-up started at server
+start (``app.py``), the pause begins when the editions are compiled, whether or not a visitor has
+come yet (not re-tuned for that)."""
 CACHE_ENV = "LOSSVIZ_JAX_CACHE"
 """Folder of the persistent compilation cache; empty to turn it off."""
 
@@ -115,9 +117,9 @@ class WarmUp:
     def _rest(self) -> None:
         # A moment for the first page to draw, then the full lanes and surfaces programs, then the
         # live pair's families (the landing page draws a still pair on its editions until they are
-        # ready; then the editions are dropped), then the rest. Not the families first: tracing them holds the GIL for
-        # long while the first visitor's page draws (cold start to first chart 8.1-11.6 s instead
-        # of 7.5-9.4 s, in pairs). A visitor who opens another page sooner compiles its programs on
+        # ready; then the editions are dropped), then the rest. Not the families first: tracing
+        # them holds the GIL for long while the first visitor's page draws (cold start to first
+        # chart 8.1-11.6 s instead of 7.5-9.4 s, in pairs). A visitor who opens another page sooner compiles its programs on
         # demand (one compile at a time, see lossviz.programs).
         if self.stopping.wait(FIRST_VIEW_S):
             return
