@@ -118,6 +118,19 @@ def test_memory_is_handed_back_after_a_compile_and_after_an_eviction(poly, monke
     assert len(calls) == 4
 
 
+def test_every_program_is_compiled_with_the_documented_xla_options(poly, monkeypatch):
+    """COMPILER_OPTIONS reach XLA's compiler: an option XLA does not know fails the compile."""
+    import lossviz.programs as programs
+
+    assert programs.COMPILER_OPTIONS == {"xla_backend_optimization_level": 1}
+    x, y = jnp.ones(3, jnp.float32), jnp.float32(0.0)
+    monkeypatch.setattr(programs, "COMPILER_OPTIONS", {"xla_no_such_option_lossviz": 1})
+    with pytest.raises(Exception, match="xla_no_such_option_lossviz"):
+        poly(x, y, power=1)
+    monkeypatch.undo()
+    assert float(poly(x, y, power=1)) == 3.0
+
+
 def test_malloc_trim_is_found_on_glibc():
     import platform
 
