@@ -5,6 +5,7 @@ import streamlit as st
 from lossviz.ui import turns, warmup
 from lossviz.ui.pages import explorer, nondifferentiable, training
 
+warmup.page_started()  # the warm-up thread leaves the cores to a visitor's first page for a moment
 st.set_page_config(page_title="lossviz", page_icon=":material/show_chart:", layout="wide")
 # The landing page is served at the root URL ("/"); Streamlit serves a default page only there.
 landing = st.Page(explorer.main, title="Explorer", icon=":material/map:", url_path="home", default=True)

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from lossviz.ui import warmup
@@ -84,6 +85,51 @@ def test_the_warm_up_thread_stops_between_programs_when_asked(monkeypatch):
     assert not w.thread.is_alive()
     assert calls == ["landing", ("families", engine.FAMILY_SIZES[:2])]
     assert w.rest_seconds is None
+
+
+def _quick_stages(monkeypatch, calls: list):
+    """The warm-up's stages replaced by ones that note when they ran."""
+    from lossviz import engine, nondifferentiable, training
+    from lossviz.ui import cached
+
+    def note(name):
+        return lambda *a, **kw: calls.append((name, time.perf_counter()))
+
+    monkeypatch.setattr(engine, "warm_up_landing", lambda: None)
+    monkeypatch.setattr(engine, "warm_up", note("engine"))
+    monkeypatch.setattr(nondifferentiable, "warm_up", note("nondiff"))
+    monkeypatch.setattr(cached, "keep_default_views", note("training views"))
+    monkeypatch.setattr(training, "warm_up", note("training"))
+    monkeypatch.setattr(warmup, "settle_heap", lambda: None)
+    monkeypatch.setenv(warmup.CACHE_ENV, "")
+
+
+def test_with_no_visitor_yet_the_warm_up_compiles_at_once(monkeypatch):
+    calls: list = []
+    _quick_stages(monkeypatch, calls)
+    monkeypatch.setattr(warmup, "_first_page_at", None)  # no page run has started in this "server"
+    monkeypatch.setattr(warmup, "FIRST_VIEW_S", 30.0)
+    start = time.perf_counter()
+    w = warmup.WarmUp()
+    w.thread.join(10)
+    assert w.rest_seconds is not None, "the thread paused although no visitor was there"
+    assert calls[0][0] == "engine" and calls[0][1] - start < 5
+
+
+def test_a_visitors_first_page_gets_the_cores_first(monkeypatch):
+    calls: list = []
+    _quick_stages(monkeypatch, calls)
+    monkeypatch.setattr(warmup, "_first_page_at", None)
+    monkeypatch.setattr(warmup, "FIRST_VIEW_S", 1.0)
+    warmup.page_started()  # a visitor's page run starts (app_pages.py's first line)
+    first = warmup._first_page_at
+    warmup.page_started()  # a later run does not move it
+    assert warmup._first_page_at == first
+    w = warmup.WarmUp()
+    w.thread.join(10)
+    assert w.rest_seconds is not None
+    assert calls[0][0] == "engine"
+    assert calls[0][1] - max(first, w.editions_at) >= 0.95  # nothing compiled while the page drew
 
 
 def test_after_the_warm_up_a_full_collection_visits_only_what_visitors_made_since(monkeypatch, capfd):
