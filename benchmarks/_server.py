@@ -1,6 +1,6 @@
 """A real ``streamlit run app.py`` for the benchmarks that need a server (no browser here).
 
-Used by ``bench_browser.py`` and ``bench_load.py``; run from the repo root.
+Used by ``bench_browser.py``, ``bench_load.py`` and ``bench_warmup.py``; run from the repo root.
 """
 
 from __future__ import annotations
@@ -14,6 +14,17 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def vm_rss_mb(pid: int) -> tuple[float, float]:
+    """(VmRSS, VmHWM) of a process in MB (1 MB = 2**20 bytes): its resident set now and at its peak."""
+    values = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                values[key] = int(rest.split()[0]) / 1024.0
+    return values["VmRSS"], values["VmHWM"]
 
 
 def free_port() -> int:

@@ -93,17 +93,6 @@ LINKS: tuple[dict[str, str], ...] = (
 )
 
 
-def _rss_mb(pid: int) -> tuple[float, float]:
-    """(VmRSS, VmHWM) of a process in MB (1 MB = 2**20 bytes)."""
-    values = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            key, _, rest = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                values[key] = int(rest.split()[0]) / 1024.0
-    return values["VmRSS"], values["VmHWM"]
-
-
 class Server(_server.Server):
     """The app's server with a fresh, empty persistent compilation cache: a cold start."""
 
@@ -232,7 +221,7 @@ def main() -> None:
                     f"{warm['first chart drawn']:.2f} s, all charts {warm['all charts drawn']:.2f} s "
                     "after navigation"
                 )
-                rss, hwm = _rss_mb(server.proc.pid)
+                rss, hwm = _server.vm_rss_mb(server.proc.pid)
                 print(f"RSS after the first page: {rss:.0f} MB\n\npage loads (each a new session):")
                 samples = [rss]
                 t_loads = time.perf_counter()
@@ -246,13 +235,13 @@ def main() -> None:
                     page.goto(server.url + "/?" + urllib.parse.urlencode(query))
                     _wait_charts(page)
                     dt = time.perf_counter() - t
-                    rss, hwm = _rss_mb(server.proc.pid)
+                    rss, hwm = _server.vm_rss_mb(server.proc.pid)
                     samples.append(rss)
                     done += 1
                     link = urllib.parse.urlencode(query)
                     print(f"  {i + 1:2d} {dt:5.2f} s to {N_CHARTS} charts, RSS {rss:5.0f} MB  ?{link}")
                 time.sleep(2.0)
-                rss, hwm = _rss_mb(server.proc.pid)
+                rss, hwm = _server.vm_rss_mb(server.proc.pid)
                 results.update(final=rss, peak=max(hwm, *samples), loads=done)
                 print(f"RSS after the loads, 2 s idle: {rss:.0f} MB; peak (VmHWM) {hwm:.0f} MB")
             finally:

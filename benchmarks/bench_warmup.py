@@ -27,7 +27,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _server import Server  # noqa: E402
+from _server import Server, vm_rss_mb  # noqa: E402
 from bench_load import cpu_seconds  # noqa: E402
 
 from lossviz.ui.warmup import WARM_MESSAGE  # noqa: E402
@@ -36,22 +36,13 @@ BUDGET_S = 30.0
 TIMEOUT_S = 300.0
 
 
-def peak_rss_mb(pid: int) -> float:
-    """The process's peak resident set (VmHWM), MB."""
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def start_to_warm(cache: str, name: str) -> tuple[float | None, float, float]:
     """``(seconds to WARM_MESSAGE or None, server CPU seconds then, peak RSS MB)`` of one server."""
     server = Server(extra_env={"LOSSVIZ_JAX_CACHE": cache}, name=name)
     try:
         server.wait_healthy()
         seconds = server.wait_for_log(WARM_MESSAGE, timeout=TIMEOUT_S)
-        return seconds, cpu_seconds(server.proc.pid), peak_rss_mb(server.proc.pid)
+        return seconds, cpu_seconds(server.proc.pid), vm_rss_mb(server.proc.pid)[1]
     finally:
         server.stop()
 

@@ -44,17 +44,14 @@ first charts with them). Only when a visitor is there: a server that starts with
 each stage of its work, so a visitor who comes a little later also gets the pause once."""
 
 _first_page_at: float | None = None  # time.perf_counter() of the process's first page run
-_first_page_lock = threading.Lock()
 
 
 def page_started() -> None:
     """Notes the start of a page run (``app_pages.py`` calls it first thing); the first one's time is
-    kept for :data:`FIRST_VIEW_S`."""
+    kept for :data:`FIRST_VIEW_S` (two first runs racing keep either's: microseconds apart)."""
     global _first_page_at
     if _first_page_at is None:
-        with _first_page_lock:
-            if _first_page_at is None:
-                _first_page_at = time.perf_counter()
+        _first_page_at = time.perf_counter()
 
 
 CACHE_ENV = "LOSSVIZ_JAX_CACHE"
